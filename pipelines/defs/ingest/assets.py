@@ -1,0 +1,194 @@
+"""Ingest assets: inbox files -> ``raw.*`` (group ingest) -> ``core.*`` + ``quarantine.*`` (group core).
+
+All feeds are read in one step and one transaction, so a file that cannot be read fails the
+run naming the file and leaves the warehouse exactly as it was. Each core asset validates its
+feed in one transaction and records the reconciliation counts its checks verify.
+"""
+
+from collections.abc import Iterator
+from datetime import date
+
+import dagster as dg
+import duckdb
+from dagster import AssetExecutionContext
+
+from pipelines.contract import ERASURES, FEEDBACK, FEEDS, MATCHES, REGISTRATIONS, SURVEYS, Feed
+from pipelines.defs.ingest import erasure
+from pipelines.defs.ingest.read import create_raw_table, discover, read_file
+from pipelines.defs.ingest.validate import FeedCounts, validate_feed
+from pipelines.resources import Settings, Warehouse
+
+OWNERS = ["team:data-engineering"]
+
+
+def raw_key(feed: Feed) -> dg.AssetKey:
+    return dg.AssetKey(f"raw_{feed.name}")
+
+
+RAW_SPECS = [
+    dg.AssetSpec(
+        raw_key(feed),
+        group_name="ingest",
+        kinds={"duckdb"},
+        owners=OWNERS,
+        description=f"Every `{feed.name}*` export of the inbox (CSV, Parquet, JSONL), "
+        f"as text with source file and row, in `raw.{feed.name}`.",
+    )
+    for feed in FEEDS
+]
+
+
+def _ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS meta.source_files (
+            feed VARCHAR, file_name VARCHAR, size BIGINT, mtime_ns BIGINT, sha256 VARCHAR,
+            rows_read BIGINT, ingested_at TIMESTAMPTZ)"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS meta.feed_counts (
+            feed VARCHAR PRIMARY KEY, rows_read BIGINT, rows_quarantined BIGINT,
+            rows_core BIGINT, rows_superseded BIGINT, validated_at TIMESTAMPTZ)"""
+    )
+
+
+@dg.multi_asset(specs=RAW_SPECS, can_subset=False, name="raw_inbox")
+def raw_inbox(
+    context: AssetExecutionContext, settings: Settings, warehouse: Warehouse
+) -> Iterator[dg.MaterializeResult]:
+    """Read every inbox file into the raw tables, all feeds in one transaction."""
+    files = discover(settings.inbox_path)
+    rows: dict[str, int] = {f.name: 0 for f in FEEDS}
+    with warehouse.connect() as con:
+        _ensure_meta(con)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM meta.source_files")
+            for feed in FEEDS:
+                create_raw_table(con, feed, f"raw.{feed.name}")
+            for source in files:
+                context.log.info(f"reading {source.name} ({source.size:,} bytes)")
+                n = read_file(con, source, f"raw.{source.feed}")
+                rows[source.feed] += n
+                con.execute(
+                    "INSERT INTO meta.source_files VALUES (?, ?, ?, ?, ?, ?, now())",
+                    [source.feed, source.name, source.size, source.mtime_ns, source.sha256, n],
+                )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    for feed in FEEDS:
+        feed_files = [f for f in files if f.feed == feed.name]
+        yield dg.MaterializeResult(
+            asset_key=raw_key(feed),
+            metadata={
+                "dagster/row_count": rows[feed.name],
+                "files": len(feed_files),
+                "bytes": sum(f.size for f in feed_files),
+            },
+        )
+
+
+def _record_counts(con: duckdb.DuckDBPyConnection, counts: FeedCounts) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO meta.feed_counts VALUES (?, ?, ?, ?, ?, now())",
+        [
+            counts.feed,
+            counts.rows_read,
+            counts.rows_quarantined,
+            counts.rows_core,
+            counts.rows_superseded,
+        ],
+    )
+
+
+def _counts_metadata(counts: FeedCounts) -> dict[str, int]:
+    return {
+        "dagster/row_count": counts.rows_core,
+        "rows_read": counts.rows_read,
+        "rows_quarantined": counts.rows_quarantined,
+        "rows_superseded": counts.rows_superseded,
+    }
+
+
+def _validate(warehouse: Warehouse, feed: Feed, as_of: date) -> FeedCounts:
+    with warehouse.connect() as con:
+        _ensure_meta(con)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            counts = validate_feed(con, feed, as_of, f"core.{feed.core_table}")
+            _record_counts(con, counts)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return counts
+
+
+@dg.asset(
+    deps=[raw_key(f) for f in FEEDS],
+    group_name="core",
+    kinds={"duckdb"},
+    owners=OWNERS,
+)
+def erasure_ledger(settings: Settings, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Record valid erasure requests as hashes in `meta.erasure_ledger` and purge every table of the erased."""
+    with warehouse.connect() as con:
+        _ensure_meta(con)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            counts = validate_feed(con, ERASURES, settings.as_of_date(), "_bt_erasures")
+            new = erasure.record_requests(con, "_bt_erasures")
+            con.execute("DROP TABLE _bt_erasures")
+            deleted = erasure.purge(con)
+            _record_counts(con, counts)
+            ledger = con.execute(
+                "SELECT count(*) FILTER (kind = 'participant'), count(*) FILTER (kind = 'match') "
+                "FROM meta.erasure_ledger"
+            ).fetchone()
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return dg.MaterializeResult(
+        metadata={
+            **_counts_metadata(counts),
+            "dagster/row_count": ledger[0],
+            "erased_people": ledger[0],
+            "erased_matches": ledger[1],
+            "new_requests": new,
+            "rows_purged": sum(deleted.values()),
+            "rows_purged_per_table": dg.MetadataValue.json(deleted),
+        }
+    )
+
+
+def _core_asset(feed: Feed, deps: list) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=f"core_{feed.core_table}",
+        deps=[raw_key(feed), *deps],
+        group_name="core",
+        kinds={"duckdb"},
+        owners=OWNERS,
+        description=f"Valid `{feed.name}` rows, typed and de-duplicated per "
+        f"{' + '.join(feed.key)}, in `core.{feed.core_table}`; rejected rows with their "
+        f"reason in `quarantine.{feed.name}`.",
+    )
+    def _asset(settings: Settings, warehouse: Warehouse) -> dg.MaterializeResult:
+        counts = _validate(warehouse, feed, settings.as_of_date())
+        return dg.MaterializeResult(metadata=_counts_metadata(counts))
+
+    return _asset
+
+
+core_participants = _core_asset(REGISTRATIONS, [erasure_ledger])
+core_matches = _core_asset(MATCHES, [erasure_ledger, core_participants])
+core_feedback = _core_asset(FEEDBACK, [erasure_ledger, core_participants, core_matches])
+core_surveys = _core_asset(SURVEYS, [erasure_ledger, core_participants])
+
+CORE_ASSETS = {
+    REGISTRATIONS.name: core_participants,
+    MATCHES.name: core_matches,
+    FEEDBACK.name: core_feedback,
+    SURVEYS.name: core_surveys,
+}

@@ -1,0 +1,335 @@
+"""Read the inbox's export files into ``raw.<feed>`` tables, every value as text.
+
+Each file is read by DuckDB's own reader (CSV, Parquet, JSON), never row by row in Python.
+A file that cannot be read as a whole (bad encoding, not a table, a missing required column,
+duplicate column names, zero bytes) raises :class:`UnreadableFileError` naming the file; the
+caller runs everything in one transaction so the warehouse is then left unchanged. A CSV row
+with too few or too many fields is kept as a raw row with ``_parse_error`` set, so that
+validation quarantines it with a reason instead of losing it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.contract import FEEDS, Feed, feed_of
+
+#: Columns a raw table has besides the contract's columns.
+RAW_EXTRA_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_source_file", "VARCHAR"),
+    ("_source_row", "BIGINT"),
+    ("_ingested_at", "TIMESTAMPTZ"),
+    ("_parse_error", "VARCHAR"),
+    ("_raw_line", "VARCHAR"),
+)
+
+# A CSV line may legitimately hold a very long (to-be-quarantined) field: DuckDB's default
+# 2 MB line limit would turn a 10 MB comment into a file error instead of a quarantine row.
+MAX_LINE_BYTES = 512 * 1024 * 1024
+
+
+class UnreadableFileError(RuntimeError):
+    """A whole inbox file cannot be read; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One inbox file: its feed, name, size, modification time (ns) and content hash."""
+
+    feed: str
+    path: Path
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def fmt(self) -> str:
+        return self.path.suffix.lower().lstrip(".")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def discover(inbox: Path) -> list[SourceFile]:
+    """Every file of the inbox that belongs to a feed, in the order later rows win.
+
+    Order per feed: modification time, then file name (CONTRACT.md: the later name wins on
+    equal times). Files of no feed are ignored.
+    """
+    if not inbox.is_dir():
+        raise FileNotFoundError(f"inbox folder {inbox} does not exist")
+    found: list[SourceFile] = []
+    for path in sorted(inbox.iterdir()):
+        feed = feed_of(path.name)
+        if feed is None or not path.is_file():
+            continue
+        stat = path.stat()
+        found.append(SourceFile(feed.name, path, stat.st_size, stat.st_mtime_ns, _sha256(path)))
+    found.sort(key=lambda f: (f.feed, f.mtime_ns, f.name))
+    return found
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _check_columns(source: SourceFile, feed: Feed, header: list[str]) -> list[str]:
+    """Normalise header names and fail on duplicates or a missing required column."""
+    names = [h.strip().lower() for h in header]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise UnreadableFileError(f"{source.name}: duplicate column name {name!r}")
+        seen.add(name)
+    missing = sorted(feed.required - seen)
+    if missing:
+        raise UnreadableFileError(f"{source.name}: missing required column(s) {', '.join(missing)}")
+    return names
+
+
+def _csv_header(source: SourceFile) -> list[str]:
+    with source.path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    line = head.split(b"\n", 1)[0]
+    try:
+        text = line.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(f"{source.name}: not valid UTF-8 (header row)") from exc
+    first = next(csv.reader(io.StringIO(text)), None)
+    if not first:
+        raise UnreadableFileError(f"{source.name}: no header row")
+    return first
+
+
+def _check_utf8(source: SourceFile) -> None:
+    """Fail on any invalid UTF-8, streaming so a huge file costs no memory."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with source.path.open("rb") as fh:
+        try:
+            for block in iter(lambda: fh.read(1 << 22), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise UnreadableFileError(f"{source.name}: not valid UTF-8") from exc
+
+
+def _drop_quietly(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
+    """Drop scratch tables; after a failed statement the transaction is aborted and the
+    rollback discards them anyway, so that error must not hide the original one."""
+    try:
+        for table in tables:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    except duckdb.TransactionException:
+        pass
+
+
+def _select_list(feed: Feed, present: list[str], value_sql: dict[str, str]) -> str:
+    """Contract columns in contract order; absent optional columns read as NULL."""
+    parts = []
+    for col in feed.columns:
+        expr = value_sql[col] if col in present else "NULL::VARCHAR"
+        parts.append(f"{expr} AS {_quote_ident(col)}")
+    return ", ".join(parts)
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceFile, feed: Feed, target: str) -> int:
+    names = _check_columns(source, feed, _csv_header(source))
+    columns = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    path = _sql_str(str(source.path))
+    rejects, scan = "_bt_rejects", "_bt_reject_scans"
+    con.execute(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {scan}")
+    con.execute(
+        f"""CREATE TEMP TABLE _bt_csv AS
+        SELECT * FROM read_csv({path}, header = true, auto_detect = false, delim = ',',
+            quote = '"', escape = '"', columns = {columns}, all_varchar = true,
+            strict_mode = true, store_rejects = true, rejects_table = '{rejects}',
+            rejects_scan = '{scan}', max_line_size = {MAX_LINE_BYTES}, encoding = 'utf-8',
+            parallel = true)"""
+    )
+    try:
+        bad_encoding = con.execute(
+            f"SELECT min(line) FROM {rejects} WHERE error_type = 'INVALID ENCODING'"
+        ).fetchone()[0]
+        if bad_encoding is not None:
+            raise UnreadableFileError(
+                f"{source.name}: not valid UTF-8 (first at data row {bad_encoding - 1})"
+            )
+        other = con.execute(
+            f"""SELECT error_type FROM {rejects}
+            WHERE error_type NOT IN ('TOO MANY COLUMNS', 'MISSING COLUMNS') LIMIT 1"""
+        ).fetchone()
+        if other is not None:
+            raise UnreadableFileError(f"{source.name}: unreadable CSV ({other[0].lower()})")
+        # One reject row per bad field: keep one per line. `line` counts the header as 1.
+        con.execute(
+            f"""CREATE TEMP TABLE _bt_ragged AS
+            SELECT line - 1 AS rec,
+                   any_value(error_type) AS error_type,
+                   any_value(csv_line) AS csv_line
+            FROM {rejects} GROUP BY line"""
+        )
+        # Accepted rows keep file order; recover each one's record number by counting the
+        # rejected records before it (rejects are few, accepted rows many).
+        con.execute(
+            """CREATE TEMP TABLE _bt_ragged_adj AS
+            SELECT rec - row_number() OVER (ORDER BY rec) AS adj FROM _bt_ragged"""
+        )
+        value_sql = {c: _quote_ident(c) for c in names}
+        select = _select_list(feed, names, value_sql)
+        con.execute(
+            f"""INSERT INTO {target}
+            WITH ok AS (SELECT *, row_number() OVER () AS k FROM _bt_csv)
+            SELECT {select}, {_sql_str(source.name)}, k + (SELECT count(*) FROM _bt_ragged_adj
+                   WHERE adj < k), now(), NULL, NULL
+            FROM ok"""
+        )
+        null_cols = ", ".join("NULL" for _ in feed.columns)
+        con.execute(
+            f"""INSERT INTO {target}
+            SELECT {null_cols}, {_sql_str(source.name)}, rec, now(),
+                   CASE error_type WHEN 'TOO MANY COLUMNS' THEN 'row: too many fields'
+                        ELSE 'row: too few fields' END,
+                   csv_line
+            FROM _bt_ragged"""
+        )
+        return (
+            con.execute("SELECT count(*) FROM _bt_csv").fetchone()[0]
+            + con.execute("SELECT count(*) FROM _bt_ragged").fetchone()[0]
+        )
+    finally:
+        _drop_quietly(con, "_bt_csv", "_bt_ragged", "_bt_ragged_adj", rejects, scan)
+
+
+def _as_text_parquet(col: str, dtype: str) -> str:
+    ident = _quote_ident(col)
+    upper = dtype.upper()
+    if upper.endswith("[]"):
+        return f"array_to_string({ident}, ';')"
+    if upper.startswith("TIMESTAMP WITH TIME ZONE"):
+        return f"strftime({ident}, '%Y-%m-%dT%H:%M:%S.%f+00:00')"
+    if upper.startswith("TIMESTAMP"):
+        # A naive Parquet timestamp is Berlin wall time (CONTRACT.md): keep it naive.
+        return f"strftime({ident}, '%Y-%m-%dT%H:%M:%S.%f')"
+    if upper == "DATE":
+        return f"strftime({ident}, '%Y-%m-%d')"
+    return f"CAST({ident} AS VARCHAR)"
+
+
+def _read_parquet(
+    con: duckdb.DuckDBPyConnection, source: SourceFile, feed: Feed, target: str
+) -> int:
+    path = _sql_str(str(source.path))
+    try:
+        schema = con.execute(f"DESCRIBE SELECT * FROM read_parquet({path})").fetchall()
+    except duckdb.Error as exc:
+        raise UnreadableFileError(f"{source.name}: not a readable Parquet file") from exc
+    raw_names = [row[0] for row in schema]
+    names = _check_columns(source, feed, raw_names)
+    value_sql = {
+        n: _as_text_parquet(orig, row[1])
+        for n, orig, row in zip(names, raw_names, schema, strict=True)
+    }
+    select = _select_list(feed, names, value_sql)
+    try:
+        return con.execute(
+            f"""INSERT INTO {target}
+            SELECT {select}, {_sql_str(source.name)}, file_row_number + 1, now(), NULL, NULL
+            FROM read_parquet({path}, file_row_number = true)"""
+        ).fetchone()[0]
+    except duckdb.Error as exc:
+        raise UnreadableFileError(f"{source.name}: damaged Parquet file") from exc
+
+
+def _json_text(col: str) -> str:
+    """A JSON value as contract text: arrays joined by ';', strings unquoted, null as NULL."""
+    ident = _quote_ident(col)
+    return f"""CASE json_type({ident})
+        WHEN 'NULL' THEN NULL
+        WHEN 'VARCHAR' THEN {ident} ->> '$'
+        WHEN 'ARRAY' THEN array_to_string(
+            list_transform(CAST({ident} AS JSON[]),
+                           lambda x: CASE json_type(x) WHEN 'VARCHAR' THEN x ->> '$'
+                                ELSE CAST(x AS VARCHAR) END), ';')
+        ELSE CAST({ident} AS VARCHAR) END"""
+
+
+def _read_jsonl(con: duckdb.DuckDBPyConnection, source: SourceFile, feed: Feed, target: str) -> int:
+    path = _sql_str(str(source.path))
+    _check_utf8(source)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _bt_json AS SELECT json FROM read_ndjson_objects({path})"
+        )
+        keys = con.execute("SELECT DISTINCT unnest(json_keys(json)) FROM _bt_json").fetchall()
+    except duckdb.Error as exc:
+        raise UnreadableFileError(f"{source.name}: not JSON Lines (one object per line)") from exc
+    key_names = [k[0] for k in keys]
+    names = _check_columns(source, feed, key_names)
+    value_sql = {n: _json_text(f"__k{i}") for i, n in enumerate(names)}
+    extracts = ", ".join(
+        f"json -> {_sql_str('$.' + _quote_ident(orig))} AS {_quote_ident(f'__k{i}')}"
+        for i, orig in enumerate(key_names)
+    )
+    select = _select_list(feed, names, value_sql)
+    try:
+        return con.execute(
+            f"""INSERT INTO {target}
+            WITH src AS (SELECT {extracts}, row_number() OVER () AS k FROM _bt_json)
+            SELECT {select}, {_sql_str(source.name)}, k, now(), NULL, NULL FROM src"""
+        ).fetchone()[0]
+    except duckdb.Error as exc:
+        raise UnreadableFileError(f"{source.name}: not JSON Lines (one object per line)") from exc
+    finally:
+        _drop_quietly(con, "_bt_json")
+
+
+_READERS = {"csv": _read_csv, "parquet": _read_parquet, "jsonl": _read_jsonl}
+
+
+def create_raw_table(con: duckdb.DuckDBPyConnection, feed: Feed, table: str) -> None:
+    """An empty raw table: the contract's columns as text plus lineage columns."""
+    cols = [f"{_quote_ident(c)} VARCHAR" for c in feed.columns]
+    cols += [f"{name} {dtype}" for name, dtype in RAW_EXTRA_COLUMNS]
+    con.execute(f"CREATE OR REPLACE TABLE {table} ({', '.join(cols)})")
+
+
+def read_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: str) -> int:
+    """Append one file's rows to ``table``; returns the number of rows read."""
+    if source.size == 0:
+        raise UnreadableFileError(f"{source.name}: empty file (0 bytes)")
+    feed = next(f for f in FEEDS if f.name == source.feed)
+    try:
+        return _READERS[source.fmt](con, source, feed, table)
+    except UnreadableFileError:
+        raise
+    except duckdb.Error as exc:
+        # Message of DuckDB may quote row content: name the file and the kind of failure only.
+        raise UnreadableFileError(
+            f"{source.name}: cannot be read as {source.fmt.upper()} ({type(exc).__name__})"
+        ) from exc
+
+
+def file_mtime_ns(path: Path) -> int:
+    """Modification time of a file in nanoseconds (the ordering key of later exports)."""
+    return os.stat(path).st_mtime_ns

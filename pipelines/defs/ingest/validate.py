@@ -1,0 +1,513 @@
+"""Validate ``raw.<feed>`` rows against the contract into ``core.*`` and ``quarantine.*``.
+
+One SQL pass per feed: every rule becomes a ``CASE`` that yields a reason (``column: rule``) or
+NULL; a row with no reason is valid, a row with any is quarantined with all its reasons joined.
+Valid rows are then de-duplicated per key (latest file by modification time, then file name,
+then the last row of that file wins); the losers are *superseded*, and
+``rows read = quarantined + core + superseded`` holds by construction and is checked.
+Reasons name the column and the rule, never the value (values may be personal data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from pipelines.contract import (
+    AVAILABILITY_SLOTS,
+    END_REASONS,
+    EVENT_KINDS,
+    GENDER_PREFERENCES,
+    GENDERS,
+    GROUPS,
+    ISO_639_1,
+    STATUSES,
+    SURVEY_ITEMS,
+    WAVES,
+    Feed,
+    interests,
+)
+
+TS_WITH_OFFSET = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)? ?(Z|[+-]\d{2}(:?\d{2})?)"
+TS_NAIVE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+
+#: SQL macros shared by every feed's validation (created per connection, temporary).
+MACROS = rf"""
+CREATE OR REPLACE TEMP MACRO bt_blank(s) AS NULLIF(trim(s), '');
+CREATE OR REPLACE TEMP MACRO bt_berlin(ts) AS (
+    -- Berlin wall time to an instant. ICU resolves a non-existent time (March) with the
+    -- offset before the change, as the contract says; for a repeated time (October) it
+    -- picks the later one, so step back an hour when that is the same wall time.
+    CASE WHEN timezone('Europe/Berlin', timezone('Europe/Berlin', ts) - INTERVAL 1 HOUR) = ts
+         THEN timezone('Europe/Berlin', ts) - INTERVAL 1 HOUR
+         ELSE timezone('Europe/Berlin', ts) END);
+CREATE OR REPLACE TEMP MACRO bt_ts(s) AS (
+    CASE WHEN bt_blank(s) IS NULL THEN NULL
+         WHEN regexp_full_match(upper(trim(s)), '{TS_WITH_OFFSET}')
+              THEN TRY_CAST(upper(trim(s)) AS TIMESTAMPTZ)
+         WHEN regexp_full_match(upper(trim(s)), '{TS_NAIVE}')
+              THEN bt_berlin(TRY_CAST(upper(trim(s)) AS TIMESTAMP))
+    END);
+CREATE OR REPLACE TEMP MACRO bt_day(ts) AS CAST(timezone('Europe/Berlin', ts) AS DATE);
+CREATE OR REPLACE TEMP MACRO bt_date(s) AS (
+    CASE WHEN regexp_full_match(trim(s), '\d{{4}}-\d{{2}}-\d{{2}}') THEN TRY_CAST(trim(s) AS DATE) END);
+CREATE OR REPLACE TEMP MACRO bt_int(s) AS (
+    CASE WHEN regexp_full_match(trim(s), '[+-]?[0-9]{{1,9}}') THEN CAST(trim(s) AS INTEGER) END);
+CREATE OR REPLACE TEMP MACRO bt_bool(s) AS (
+    CASE lower(trim(s)) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true
+                        WHEN 'false' THEN false WHEN '0' THEN false WHEN 'no' THEN false END);
+CREATE OR REPLACE TEMP MACRO bt_enum(s) AS lower(trim(s));
+CREATE OR REPLACE TEMP MACRO bt_list(s) AS
+    list_filter(list_transform(string_split(coalesce(s, ''), ';'), lambda x: trim(x)), lambda x: x <> '');
+CREATE OR REPLACE TEMP MACRO bt_codes(s) AS list_transform(bt_list(s), lambda x: lower(x));
+"""
+
+
+def _in(values: tuple[str, ...] | list[str]) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def _list_all_in(expr: str, values: tuple[str, ...] | list[str]) -> str:
+    return f"list_bool_and(list_transform({expr}, lambda x: x IN {_in(values)}))"
+
+
+def _rule(condition: str, reason: str) -> str:
+    quoted = reason.replace("'", "''")
+    return f"CASE WHEN {condition} THEN '{quoted}' END"
+
+
+def _required(col: str) -> str:
+    name = col.split(".")[-1].strip('"')
+    return _rule(f"bt_blank({col}) IS NULL", f"{name}: required")
+
+
+@dataclass(frozen=True)
+class FeedSql:
+    """How one feed is validated: parsed columns, rule reasons, joins to other feeds."""
+
+    parsed: str  # select list producing typed columns (prefixed v_)
+    rules: list[str]  # SQL expressions yielding a reason text or NULL
+    joins: str = ""  # extra FROM clauses (lookups into core tables)
+
+
+def _registrations(as_of: date) -> FeedSql:
+    max_birth = as_of.year - 14
+    langs = ISO_639_1
+    slugs = [i.slug for i in interests()]
+    parsed = """
+        r.participant_id AS v_participant_id,
+        bt_ts(r.registered_at) AS v_registered_at,
+        bt_enum(r."group") AS v_group,
+        trim(r.city) AS v_city,
+        bt_blank(r.district) AS v_district,
+        bt_blank(r.postcode) AS v_postcode,
+        bt_int(r.birth_year) AS v_birth_year,
+        coalesce(bt_enum(bt_blank(r.gender)), 'unspecified') AS v_gender,
+        list_sort(list_distinct(bt_codes(r.languages))) AS v_languages,
+        list_sort(list_distinct(bt_codes(r.learning_languages))) AS v_learning_languages,
+        list_sort(list_distinct(bt_codes(r.interests))) AS v_interests,
+        list_sort(list_distinct(bt_codes(r.availability))) AS v_availability,
+        coalesce(bt_enum(bt_blank(r.gender_preference)), 'any') AS v_gender_preference,
+        bt_int(r.arrival_year) AS v_arrival_year,
+        bt_bool(r.consent_research) AS v_consent_research,
+        coalesce(bt_enum(bt_blank(r.status)), 'waiting') AS v_status"""
+    rules = [
+        _rule("r.participant_id IS NULL OR r.participant_id = ''", "participant_id: required"),
+        _rule(
+            "r.participant_id <> '' AND NOT regexp_full_match(r.participant_id, '[A-Za-z0-9_-]{1,64}')",
+            "participant_id: must be 1-64 characters of A-Z a-z 0-9 _ -",
+        ),
+        _required("r.registered_at"),
+        _rule(
+            "bt_blank(r.registered_at) IS NOT NULL AND v_registered_at IS NULL",
+            "registered_at: not an ISO 8601 timestamp",
+        ),
+        _rule("bt_day(v_registered_at) > $as_of", "registered_at: after BT_AS_OF"),
+        _required('r."group"'),
+        _rule(
+            f'bt_blank(r."group") IS NOT NULL AND v_group NOT IN {_in(GROUPS)}',
+            "group: not one of newcomer, local",
+        ),
+        _rule("v_city IS NULL OR v_city = ''", "city: required"),
+        _rule(
+            "v_postcode IS NOT NULL AND NOT regexp_full_match(trim(v_postcode), '[0-9]{5}')",
+            "postcode: must be exactly 5 digits",
+        ),
+        _rule(
+            "bt_blank(r.birth_year) IS NOT NULL AND v_birth_year IS NULL",
+            "birth_year: not an integer",
+        ),
+        _rule(
+            f"v_birth_year NOT BETWEEN 1910 AND {max_birth}",
+            f"birth_year: outside 1910 to {max_birth}",
+        ),
+        _rule(
+            f"v_gender NOT IN {_in(GENDERS)}",
+            "gender: not one of female, male, diverse, unspecified",
+        ),
+        _rule("len(v_languages) = 0", "languages: required, at least one"),
+        _rule(f"NOT {_list_all_in('v_languages', langs)}", "languages: not an ISO 639-1 code"),
+        _rule(
+            f"NOT {_list_all_in('v_learning_languages', langs)}",
+            "learning_languages: not an ISO 639-1 code",
+        ),
+        _rule("len(v_interests) = 0", "interests: required, at least one"),
+        _rule(f"NOT {_list_all_in('v_interests', slugs)}", "interests: not a known interest slug"),
+        _rule(
+            f"NOT {_list_all_in('v_availability', AVAILABILITY_SLOTS)}",
+            "availability: not a slot mon..sun_morning/afternoon/evening",
+        ),
+        _rule(
+            f"v_gender_preference NOT IN {_in(GENDER_PREFERENCES)}",
+            "gender_preference: not one of any, same",
+        ),
+        _rule(
+            "bt_blank(r.arrival_year) IS NOT NULL AND v_arrival_year IS NULL",
+            "arrival_year: not an integer",
+        ),
+        _required("r.consent_research"),
+        _rule(
+            "bt_blank(r.consent_research) IS NOT NULL AND v_consent_research IS NULL",
+            "consent_research: not a boolean (true/false/1/0/yes/no)",
+        ),
+        _rule(
+            f"v_status NOT IN {_in(STATUSES)}", "status: not one of waiting, matched, paused, left"
+        ),
+    ]
+    return FeedSql(parsed, rules)
+
+
+def _matches() -> FeedSql:
+    parsed = """
+        r.match_id AS v_match_id,
+        r.newcomer_id AS v_newcomer_id,
+        r.local_id AS v_local_id,
+        bt_ts(r.matched_at) AS v_matched_at,
+        bt_ts(r.ended_at) AS v_ended_at,
+        bt_enum(bt_blank(r.end_reason)) AS v_end_reason,
+        pn."group" AS n_group, pn.registered_at AS n_registered_at,
+        pl."group" AS l_group, pl.registered_at AS l_registered_at"""
+    joins = """
+        LEFT JOIN core.participants pn ON pn.participant_id = r.newcomer_id
+        LEFT JOIN core.participants pl ON pl.participant_id = r.local_id"""
+    rules = [
+        _rule("r.match_id IS NULL OR r.match_id = ''", "match_id: required"),
+        _rule("r.newcomer_id IS NULL OR r.newcomer_id = ''", "newcomer_id: required"),
+        _rule(
+            "r.newcomer_id <> '' AND n_group IS NULL", "newcomer_id: not a registered participant"
+        ),
+        _rule("n_group <> 'newcomer'", "newcomer_id: registered participant is not a newcomer"),
+        _rule("r.local_id IS NULL OR r.local_id = ''", "local_id: required"),
+        _rule("r.local_id <> '' AND l_group IS NULL", "local_id: not a registered participant"),
+        _rule("l_group <> 'local'", "local_id: registered participant is not a local"),
+        _required("r.matched_at"),
+        _rule(
+            "bt_blank(r.matched_at) IS NOT NULL AND v_matched_at IS NULL",
+            "matched_at: not an ISO 8601 timestamp",
+        ),
+        _rule(
+            "v_matched_at < n_registered_at OR v_matched_at < l_registered_at",
+            "matched_at: before a registration of the pair",
+        ),
+        _rule("bt_day(v_matched_at) > $as_of", "matched_at: after BT_AS_OF"),
+        _rule(
+            "bt_blank(r.ended_at) IS NOT NULL AND v_ended_at IS NULL",
+            "ended_at: not an ISO 8601 timestamp",
+        ),
+        _rule("v_ended_at < v_matched_at", "ended_at: before matched_at"),
+        _rule(
+            f"v_end_reason NOT IN {_in(END_REASONS)}",
+            "end_reason: not one of completed, no_contact, moved, mismatch, other",
+        ),
+    ]
+    return FeedSql(parsed, rules, joins)
+
+
+def _feedback() -> FeedSql:
+    parsed = """
+        r.feedback_id AS v_feedback_id,
+        r.participant_id AS v_participant_id,
+        bt_enum(r.event_kind) AS v_event_kind,
+        bt_blank(r.match_id) AS v_match_id,
+        bt_blank(r.event_id) AS v_event_id,
+        bt_date(r.event_date) AS v_event_date,
+        bt_bool(r.attended) AS v_attended,
+        bt_int(r.rating) AS v_rating,
+        bt_bool(r.would_meet_again) AS v_would_meet_again,
+        bt_int(r.new_contacts_other_group) AS v_new_contacts_other_group,
+        NULLIF(r.comment, '') AS v_comment,
+        bt_ts(r.submitted_at) AS v_submitted_at,
+        p.participant_id IS NOT NULL AS p_registered,
+        m.match_id IS NOT NULL AS m_known,
+        r.participant_id IN (m.newcomer_id, m.local_id) AS m_member,
+        bt_day(m.matched_at) AS m_day"""
+    joins = """
+        LEFT JOIN core.participants p ON p.participant_id = r.participant_id
+        LEFT JOIN core.matches m ON m.match_id = bt_blank(r.match_id)"""
+    rules = [
+        _rule("r.feedback_id IS NULL OR r.feedback_id = ''", "feedback_id: required"),
+        _rule("r.participant_id IS NULL OR r.participant_id = ''", "participant_id: required"),
+        _rule(
+            "r.participant_id <> '' AND NOT p_registered",
+            "participant_id: not a registered participant",
+        ),
+        _required("r.event_kind"),
+        _rule(
+            f"bt_blank(r.event_kind) IS NOT NULL AND v_event_kind NOT IN {_in(EVENT_KINDS)}",
+            "event_kind: not one of tandem_meeting, group_event",
+        ),
+        _rule(
+            "v_event_kind = 'tandem_meeting' AND v_match_id IS NULL",
+            "match_id: required for a tandem_meeting",
+        ),
+        _rule(
+            "v_event_kind = 'tandem_meeting' AND v_match_id IS NOT NULL AND NOT m_known",
+            "match_id: not a known match",
+        ),
+        _rule(
+            "v_event_kind = 'tandem_meeting' AND m_known AND p_registered AND NOT m_member",
+            "participant_id: not one of the match's two people",
+        ),
+        _rule(
+            "v_event_kind = 'group_event' AND v_match_id IS NOT NULL",
+            "match_id: must be empty for a group_event",
+        ),
+        _rule(
+            "v_event_kind = 'group_event' AND v_event_id IS NULL",
+            "event_id: required for a group_event",
+        ),
+        _required("r.event_date"),
+        _rule(
+            "bt_blank(r.event_date) IS NOT NULL AND v_event_date IS NULL",
+            "event_date: not an ISO 8601 date",
+        ),
+        _rule(
+            "v_event_kind = 'tandem_meeting' AND v_event_date < m_day",
+            "event_date: before the match's matched_at",
+        ),
+        _rule("v_event_date > $as_of", "event_date: after BT_AS_OF"),
+        _required("r.attended"),
+        _rule(
+            "bt_blank(r.attended) IS NOT NULL AND v_attended IS NULL",
+            "attended: not a boolean (true/false/1/0/yes/no)",
+        ),
+        _rule(
+            "bt_blank(r.rating) IS NOT NULL AND (v_rating IS NULL OR v_rating NOT BETWEEN 1 AND 5)",
+            "rating: not an integer 1-5",
+        ),
+        _rule(
+            "bt_blank(r.would_meet_again) IS NOT NULL AND v_would_meet_again IS NULL",
+            "would_meet_again: not a boolean (true/false/1/0/yes/no)",
+        ),
+        _rule(
+            "bt_blank(r.new_contacts_other_group) IS NOT NULL AND "
+            "(v_new_contacts_other_group IS NULL OR v_new_contacts_other_group NOT BETWEEN 0 AND 50)",
+            "new_contacts_other_group: not an integer 0-50",
+        ),
+        _rule("length(v_comment) > 2000", "comment: longer than 2000 characters"),
+        _required("r.submitted_at"),
+        _rule(
+            "bt_blank(r.submitted_at) IS NOT NULL AND v_submitted_at IS NULL",
+            "submitted_at: not an ISO 8601 timestamp",
+        ),
+    ]
+    return FeedSql(parsed, rules, joins)
+
+
+def _surveys() -> FeedSql:
+    items = ",\n".join(f"bt_int(r.{c}) AS v_{c}" for c in SURVEY_ITEMS)
+    parsed = f"""
+        r.participant_id AS v_participant_id,
+        bt_enum(r.wave) AS v_wave,
+        bt_ts(r.answered_at) AS v_answered_at,
+        p.participant_id IS NOT NULL AS p_registered,
+        {items}"""
+    joins = "LEFT JOIN core.participants p ON p.participant_id = r.participant_id"
+    rules = [
+        _rule("r.participant_id IS NULL OR r.participant_id = ''", "participant_id: required"),
+        _rule(
+            "r.participant_id <> '' AND NOT p_registered",
+            "participant_id: not a registered participant",
+        ),
+        _required("r.wave"),
+        _rule(
+            f"bt_blank(r.wave) IS NOT NULL AND v_wave NOT IN {_in(WAVES)}",
+            "wave: not one of baseline, followup_3m, followup_12m",
+        ),
+        _required("r.answered_at"),
+        _rule(
+            "bt_blank(r.answered_at) IS NOT NULL AND v_answered_at IS NULL",
+            "answered_at: not an ISO 8601 timestamp",
+        ),
+    ]
+    for col, (lo, hi) in SURVEY_ITEMS.items():
+        rules.append(
+            _rule(
+                f"bt_blank(r.{col}) IS NOT NULL AND (v_{col} IS NULL OR v_{col} NOT BETWEEN {lo} AND {hi})",
+                f"{col}: not an integer {lo}-{hi}",
+            )
+        )
+    return FeedSql(parsed, rules, joins)
+
+
+def _erasures() -> FeedSql:
+    parsed = """
+        r.participant_id AS v_participant_id,
+        bt_ts(r.requested_at) AS v_requested_at"""
+    rules = [
+        _rule("r.participant_id IS NULL OR r.participant_id = ''", "participant_id: required"),
+        _required("r.requested_at"),
+        _rule(
+            "bt_blank(r.requested_at) IS NOT NULL AND v_requested_at IS NULL",
+            "requested_at: not an ISO 8601 timestamp",
+        ),
+    ]
+    return FeedSql(parsed, rules)
+
+
+#: core table column -> SQL over the validated row (v_ columns), per feed.
+CORE_COLUMNS: dict[str, dict[str, str]] = {
+    "registrations": {
+        "participant_id": "v_participant_id",
+        "registered_at": "v_registered_at",
+        "group": "v_group",
+        "city": "v_city",
+        "district": "trim(v_district)",
+        "postcode": "trim(v_postcode)",
+        "birth_year": "v_birth_year",
+        "gender": "v_gender",
+        "languages": "v_languages",
+        "learning_languages": "v_learning_languages",
+        "interests": "v_interests",
+        "availability": "v_availability",
+        "gender_preference": "v_gender_preference",
+        "arrival_year": "v_arrival_year",
+        "consent_research": "v_consent_research",
+        "status": "v_status",
+    },
+    "matches": {
+        "match_id": "v_match_id",
+        "newcomer_id": "v_newcomer_id",
+        "local_id": "v_local_id",
+        "matched_at": "v_matched_at",
+        "ended_at": "v_ended_at",
+        "end_reason": "v_end_reason",
+    },
+    "feedback": {
+        "feedback_id": "v_feedback_id",
+        "participant_id": "v_participant_id",
+        "event_kind": "v_event_kind",
+        "match_id": "v_match_id",
+        "event_id": "v_event_id",
+        "event_date": "v_event_date",
+        "attended": "v_attended",
+        "rating": "v_rating",
+        "would_meet_again": "v_would_meet_again",
+        "new_contacts_other_group": "v_new_contacts_other_group",
+        "comment": "v_comment",
+        "submitted_at": "v_submitted_at",
+    },
+    "surveys": {
+        "participant_id": "v_participant_id",
+        "wave": "v_wave",
+        "answered_at": "v_answered_at",
+        **{c: f"v_{c}" for c in SURVEY_ITEMS},
+    },
+    "erasures": {
+        "participant_id": "v_participant_id",
+        "requested_at": "v_requested_at",
+    },
+}
+
+
+def feed_sql(feed: Feed, as_of: date) -> FeedSql:
+    """The validation recipe of one feed."""
+    return {
+        "registrations": lambda: _registrations(as_of),
+        "matches": _matches,
+        "feedback": _feedback,
+        "surveys": _surveys,
+        "erasures": _erasures,
+    }[feed.name]()
+
+
+@dataclass(frozen=True)
+class FeedCounts:
+    """The reconciliation of one feed: read = quarantined + core + superseded."""
+
+    feed: str
+    rows_read: int
+    rows_quarantined: int
+    rows_core: int
+    rows_superseded: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.rows_quarantined + self.rows_core + self.rows_superseded
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the parsing macros on this connection (temporary: nothing persists)."""
+    con.execute(MACROS)
+
+
+def validate_feed(
+    con: duckdb.DuckDBPyConnection, feed: Feed, as_of: date, core_table: str
+) -> FeedCounts:
+    """Split ``raw.<feed>`` into ``quarantine.<feed>`` and the de-duplicated ``core_table``.
+
+    Runs inside the caller's transaction. ``core_table`` may be a temporary table (erasures
+    keeps no clear ids in core). Returns the four reconciliation counts.
+    """
+    install_macros(con)
+    recipe = feed_sql(feed, as_of)
+    reasons = ",\n".join(
+        ["CASE WHEN r._parse_error IS NOT NULL THEN r._parse_error END", *recipe.rules]
+    )
+    contract_cols = ", ".join(f'r."{c}"' for c in feed.columns)
+    # Rules reference v_ columns: compute them in a lateral-free two-step CTE.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _bt_checked AS
+        WITH parsed AS (
+            SELECT {contract_cols}, r._source_file, r._source_row, r._ingested_at,
+                   r._parse_error, r._raw_line, {recipe.parsed}
+            FROM raw.{feed.name} r {recipe.joins}
+        )
+        SELECT *, list_filter([{reasons}], lambda x: x IS NOT NULL) AS _reasons
+        FROM parsed r""",
+        {"as_of": as_of} if "$as_of" in reasons else None,
+    )
+    quarantine_cols = ", ".join(f'"{c}"' for c in feed.columns)
+    con.execute(
+        f"""CREATE OR REPLACE TABLE quarantine.{feed.name} AS
+        SELECT {quarantine_cols}, _source_file, _source_row, _ingested_at, _raw_line,
+               array_to_string(_reasons, '; ') AS reason
+        FROM _bt_checked WHERE len(_reasons) > 0
+        ORDER BY _source_file, _source_row"""
+    )
+    key = ", ".join(f"v_{k}" for k in feed.key)
+    core_cols = ", ".join(f'{expr} AS "{col}"' for col, expr in CORE_COLUMNS[feed.name].items())
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _bt_valid AS
+        SELECT c.*, row_number() OVER (
+                   PARTITION BY {key}
+                   ORDER BY f.mtime_ns DESC, f.file_name DESC, c._source_row DESC) AS _rank
+        FROM _bt_checked c
+        JOIN meta.source_files f ON f.file_name = c._source_file AND f.feed = '{feed.name}'
+        WHERE len(c._reasons) = 0"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {core_table} AS
+        SELECT {core_cols}, _source_file, _source_row
+        FROM _bt_valid WHERE _rank = 1 ORDER BY {key}"""
+    )
+    counts = con.execute(
+        f"""SELECT (SELECT count(*) FROM raw.{feed.name}),
+                   (SELECT count(*) FROM quarantine.{feed.name}),
+                   (SELECT count(*) FROM {core_table}),
+                   (SELECT count(*) FROM _bt_valid WHERE _rank > 1)"""
+    ).fetchone()
+    con.execute("DROP TABLE IF EXISTS _bt_checked; DROP TABLE IF EXISTS _bt_valid")
+    return FeedCounts(feed.name, *counts)
