@@ -463,9 +463,7 @@ def validate_feed(
     """
     install_macros(con)
     recipe = feed_sql(feed, as_of)
-    reasons = ",\n".join(
-        ["CASE WHEN r._parse_error IS NOT NULL THEN r._parse_error END", *recipe.rules]
-    )
+    reasons = ",\n".join(recipe.rules)
     contract_cols = ", ".join(f'r."{c}"' for c in feed.columns)
     # Rules reference v_ columns: compute them in a lateral-free two-step CTE.
     con.execute(
@@ -475,7 +473,8 @@ def validate_feed(
                    r._parse_error, r._raw_line, {recipe.parsed}
             FROM raw.{feed.name} r {recipe.joins}
         )
-        SELECT *, list_filter([{reasons}], lambda x: x IS NOT NULL) AS _reasons
+        SELECT *, CASE WHEN _parse_error IS NOT NULL THEN [_parse_error]
+                       ELSE list_filter([{reasons}], lambda x: x IS NOT NULL) END AS _reasons
         FROM parsed r""",
         {"as_of": as_of} if "$as_of" in reasons else None,
     )
