@@ -11,6 +11,8 @@ from pipelines.defs.ingest.assets import (
     raw_inbox,
 )
 from pipelines.defs.ingest.checks import INGEST_CHECKS
+from pipelines.defs.matching.assets import match_proposals
+from pipelines.defs.metrics.assets import impact_metrics, match_outcomes
 from pipelines.resources import Settings, Warehouse, env_or_default
 
 
@@ -36,8 +38,10 @@ INGEST_ASSETS = [
     core_surveys,
 ]
 
+ALL_ASSETS = [*INGEST_ASSETS, match_proposals, match_outcomes, impact_metrics]
+
 defs = dg.Definitions(
-    assets=INGEST_ASSETS,
+    assets=ALL_ASSETS,
     asset_checks=INGEST_CHECKS,
     resources=build_resources(),
     # DuckDB allows one writing process: run steps one after another in one process.

@@ -156,7 +156,7 @@ def erasure_ledger(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
             "dagster/row_count": ledger[0],
             "erased_people": ledger[0],
             "erased_matches": ledger[1],
-            "new_requests": new,
+            "new_ledger_entries": new,
             "rows_purged": sum(deleted.values()),
             "rows_purged_per_table": dg.MetadataValue.json(deleted),
         }

@@ -1,0 +1,149 @@
+"""Metric assets: ``marts.match_outcomes`` and ``marts.impact_metrics`` (METRICS.md).
+
+The assets read the core tables once into Polars, call the pure transforms, collect once,
+and write each mart in one transaction. Metadata holds counts only.
+"""
+
+import time
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from matching_core import score_pairs
+from pipelines.defs.ingest.assets import (
+    core_feedback,
+    core_matches,
+    core_participants,
+    core_surveys,
+)
+from pipelines.defs.matching.assets import match_proposals
+from pipelines.funders import load_funders
+from pipelines.resources import Settings, Warehouse
+from transforms import impact_metrics as compute_impact_metrics
+from transforms import match_outcomes as compute_match_outcomes
+
+OWNERS = ["team:impact"]
+
+
+def read_table(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
+    """A warehouse table as a Polars frame (Arrow, no copy through pandas)."""
+    return con.sql(f"SELECT * FROM {table}").pl()
+
+
+def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Replace ``table`` with ``frame`` in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("_bt_frame", frame.to_arrow())
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _bt_frame")
+        con.unregister("_bt_frame")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def match_scores(participants: pl.DataFrame, matches: pl.DataFrame) -> pl.DataFrame:
+    """The MATCHING.md score of every existing match on the current profiles (default weights)."""
+    if matches.is_empty():
+        return pl.DataFrame(schema={"match_id": pl.String, "score": pl.Float64})
+    known = matches.filter(
+        pl.col("newcomer_id").is_in(participants["participant_id"].implode())
+        & pl.col("local_id").is_in(participants["participant_id"].implode())
+    )
+    return score_pairs(known.select("match_id", "newcomer_id", "local_id"), participants).select(
+        "match_id", "score"
+    )
+
+
+def _summary_table(metrics: pl.DataFrame, metric_ids: list[str]) -> str:
+    """Per-funder headline figures as Markdown (segment `all`; suppressed cells hidden)."""
+    head = metrics.filter(pl.col("segment") == "all", pl.col("metric_id").is_in(metric_ids))
+    funders = head["funder_id"].unique(maintain_order=True).to_list()
+    lines = ["| funder | " + " | ".join(metric_ids) + " |", "|---" * (len(metric_ids) + 1) + "|"]
+    for funder in funders:
+        cells = []
+        for metric_id in metric_ids:
+            row = head.filter(pl.col("funder_id") == funder, pl.col("metric_id") == metric_id)
+            if row.is_empty() or row["value"][0] is None:
+                cells.append("–")
+            elif row["suppressed"][0]:
+                cells.append("< 5")
+            else:
+                value = row["value"][0]
+                cells.append(f"{value:.3g}" if abs(value) < 1 else f"{value:,.0f}")
+        lines.append(f"| {funder} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+@dg.asset(
+    deps=[core_matches, core_feedback],
+    group_name="metrics",
+    kinds={"duckdb", "polars"},
+    owners=OWNERS,
+)
+def match_outcomes(settings: Settings, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Per match: first meeting, meetings in 90 days, sustained, maturity, ended or censored, duration."""
+    as_of = settings.as_of_date()
+    with warehouse.connect() as con:
+        outcomes = compute_match_outcomes(
+            read_table(con, "core.matches").lazy(),
+            read_table(con, "core.feedback")
+            .select("match_id", "event_kind", "event_date", "attended")
+            .lazy(),
+            as_of,
+        ).collect()
+        write_table(con, "marts.match_outcomes", outcomes)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": outcomes.height,
+            "sustained": int(outcomes["sustained"].sum()),
+            "mature_90d": int(outcomes["mature_90d"].sum()),
+            "ended": int(outcomes["ended"].sum()),
+        }
+    )
+
+
+HEADLINE = ["registrations", "matches_made", "sustained_rate", "tandem_survival_182d"]
+
+
+@dg.asset(
+    deps=[core_participants, core_matches, core_feedback, core_surveys, match_proposals],
+    group_name="metrics",
+    kinds={"duckdb", "polars"},
+    owners=OWNERS,
+)
+def impact_metrics(settings: Settings, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Every metric of METRICS.md x every funder x every segment, with CIs and disclosure control."""
+    funders = load_funders(settings.funders_path)
+    as_of = settings.as_of_date()
+    started = time.perf_counter()
+    with warehouse.connect() as con:
+        participants = read_table(con, "core.participants")
+        matches = read_table(con, "core.matches")
+        metrics = compute_impact_metrics(
+            participants.lazy(),
+            matches.lazy(),
+            read_table(con, "core.feedback").drop("comment").lazy(),
+            read_table(con, "core.surveys").lazy(),
+            read_table(con, "marts.match_proposals").lazy(),
+            match_scores(participants, matches).lazy(),
+            funders,
+            as_of,
+        ).collect()
+        write_table(con, "marts.impact_metrics", metrics)
+    suppressed = metrics.filter(pl.col("suppressed"))
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": metrics.height,
+            "funders": len(funders),
+            "metrics": metrics["metric_id"].n_unique(),
+            "suppressed_cells": suppressed.height,
+            "suppressed_per_funder": dg.MetadataValue.json(
+                dict(suppressed.group_by("funder_id").len().sort("funder_id").iter_rows())
+            ),
+            "seconds": round(time.perf_counter() - started, 2),
+            "headline": dg.MetadataValue.md(_summary_table(metrics, HEADLINE)),
+        }
+    )
