@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines.defs.automation import JOBS, SCHEDULES, SENSORS
 from pipelines.defs.ingest.assets import (
     core_feedback,
     core_matches,
@@ -43,6 +44,9 @@ ALL_ASSETS = [*INGEST_ASSETS, match_proposals, match_outcomes, impact_metrics]
 defs = dg.Definitions(
     assets=ALL_ASSETS,
     asset_checks=INGEST_CHECKS,
+    jobs=JOBS,
+    schedules=SCHEDULES,
+    sensors=SENSORS,
     resources=build_resources(),
     # DuckDB allows one writing process: run steps one after another in one process.
     executor=dg.in_process_executor,
