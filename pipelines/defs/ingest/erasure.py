@@ -26,7 +26,7 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def record_requests(con: duckdb.DuckDBPyConnection, accepted_table: str) -> int:
-    """Add the hashes of the accepted erasure requests; returns how many were new."""
+    """Add the hashes of the accepted erasure requests; returns how many people were new."""
     ensure_ledger(con)
     before = con.execute("SELECT count(*) FROM meta.erasure_ledger").fetchone()[0]
     con.execute(
@@ -34,17 +34,28 @@ def record_requests(con: duckdb.DuckDBPyConnection, accepted_table: str) -> int:
         SELECT DISTINCT sha256(participant_id), 'participant', now() FROM {accepted_table}
         ON CONFLICT DO NOTHING"""
     )
-    # Every match of an erased person goes too, and with it the partner's feedback rows.
-    con.execute(
-        """INSERT INTO meta.erasure_ledger
-        SELECT DISTINCT sha256(m.match_id), 'match', now()
-        FROM raw.matches m
-        JOIN meta.erasure_ledger l ON l.kind = 'participant'
-             AND l.id_hash IN (sha256(m.newcomer_id), sha256(m.local_id))
-        WHERE m.match_id IS NOT NULL
-        ON CONFLICT DO NOTHING"""
-    )
     return con.execute("SELECT count(*) FROM meta.erasure_ledger").fetchone()[0] - before
+
+
+def _erased_ids(
+    con: duckdb.DuckDBPyConnection, temp: str, cols: list[tuple[str, str, str]], kind: str
+) -> None:
+    """Temp table ``temp`` of the clear ids in ``cols`` whose hash is in the ledger as ``kind``.
+
+    Each distinct id is hashed once (not every row), and the clear ids live only in a
+    temporary table of this connection.
+    """
+    con.execute(f"DROP TABLE IF EXISTS {temp}")
+    union = " UNION ".join(f'SELECT DISTINCT "{c}" AS id FROM {s}.{t}' for s, t, c in cols)
+    if not union:
+        con.execute(f"CREATE TEMP TABLE {temp} (id VARCHAR)")
+        return
+    con.execute(
+        f"""CREATE TEMP TABLE {temp} AS
+        SELECT id FROM ({union}) ids
+        WHERE id IS NOT NULL AND sha256(id) IN
+              (SELECT id_hash FROM meta.erasure_ledger WHERE kind = '{kind}')"""
+    )
 
 
 def _id_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
@@ -69,21 +80,24 @@ def purge(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     person_cols = [c for c in columns if c[2] in PERSON_COLUMNS]
     match_cols = [c for c in columns if c[2] == MATCH_COLUMN]
     deleted: dict[str, int] = {}
-    for temp, cols, kind in (
-        ("_bt_erased_people", person_cols, "participant"),
-        ("_bt_erased_matches", match_cols, "match"),
-    ):
-        union = " UNION ".join(f'SELECT DISTINCT "{c}" AS id FROM {s}.{t}' for s, t, c in cols)
-        con.execute(f"DROP TABLE IF EXISTS {temp}")
-        if not union:
-            con.execute(f"CREATE TEMP TABLE {temp} (id VARCHAR)")
-            continue
+    _erased_ids(con, "_bt_erased_people", person_cols, "participant")
+    # Every match of an erased person goes too, and with it the partner's feedback rows.
+    match_tables = [
+        (s, t)
+        for s, t in sorted({(s, t) for s, t, _ in columns})
+        if {"match_id", "newcomer_id", "local_id"}
+        <= {c for s2, t2, c in columns if (s2, t2) == (s, t)}
+    ]
+    for schema, table in match_tables:
         con.execute(
-            f"""CREATE TEMP TABLE {temp} AS
-            SELECT id FROM ({union}) ids
-            WHERE id IS NOT NULL AND sha256(id) IN
-                  (SELECT id_hash FROM meta.erasure_ledger WHERE kind = '{kind}')"""
+            f"""INSERT INTO meta.erasure_ledger
+            SELECT DISTINCT sha256(match_id), 'match', now() FROM {schema}.{table}
+            WHERE match_id IS NOT NULL
+              AND (newcomer_id IN (SELECT id FROM _bt_erased_people)
+                   OR local_id IN (SELECT id FROM _bt_erased_people))
+            ON CONFLICT DO NOTHING"""
         )
+    _erased_ids(con, "_bt_erased_matches", match_cols, "match")
     if con.execute(
         "SELECT (SELECT count(*) FROM _bt_erased_people) + (SELECT count(*) FROM _bt_erased_matches)"
     ).fetchone()[0]:

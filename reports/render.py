@@ -1,0 +1,205 @@
+"""Render a funder's report to HTML, PDF (WeasyPrint) and CSV, each written atomically.
+
+One Jinja2 environment with autoescaping everywhere (city names and funder names are
+data, not markup), Babel filters bound to the report's language through the template
+context, and the print CSS inlined so ``report.html`` is self-contained. WeasyPrint
+gets a URL fetcher that fetches nothing, so rendering never touches the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from reports import formatting
+from reports.labels import TEXT
+from reports.model import METRICS_SCHEMA, RenderedReport, ReportInput
+from reports.view import build_context
+
+__all__ = [
+    "CSV_COLUMNS",
+    "ENV",
+    "definition_markup",
+    "metrics_csv_rows",
+    "neutralise_formula",
+    "render_html",
+    "render_report",
+    "write_atomic",
+]
+
+CSV_COLUMNS: tuple[str, ...] = tuple(METRICS_SCHEMA)
+"""Columns of ``metrics.csv``: those of ``marts.impact_metrics``."""
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _lang_filter(function: Callable[..., str]) -> Callable[..., str]:
+    """Wrap ``function(value, lang, ...)`` as a filter taking the language from the context."""
+
+    @pass_context
+    def _filter(context: Context, value: Any, *args: Any) -> str:
+        return function(value, context["lang"], *args)
+
+    _filter.__name__ = function.__name__
+    _filter.__doc__ = function.__doc__
+    return _filter
+
+
+def _monthly_count(value: int | None, lang: str) -> str:
+    """A monthly count; ``None`` is a suppressed month and reads "fewer than 5"."""
+    return TEXT[lang]["fewer_than_5"] if value is None else formatting.format_count(value, lang)
+
+
+_CODE = re.compile(r"`([^`]+)`")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def definition_markup(text: str) -> Markup:
+    """Definition text with its Markdown ```code``` and ``**bold**`` shown, escaped first."""
+    safe = str(escape(text))
+    safe = _CODE.sub(r"<code>\1</code>", safe)
+    return Markup(_BOLD.sub(r"<strong>\1</strong>", safe))
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("reports"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+    )
+    env.filters |= {
+        "number": _lang_filter(formatting.format_number),
+        "count": _lang_filter(formatting.format_count),
+        "percent": _lang_filter(formatting.format_share),
+        "date": _lang_filter(formatting.format_date),
+        "datetime": _lang_filter(formatting.format_datetime),
+        "month": _lang_filter(formatting.format_month),
+        "cell_value": _lang_filter(formatting.format_cell_value),
+        "cell_ci": _lang_filter(formatting.format_cell_ci),
+        "cell_n": _lang_filter(formatting.format_cell_n),
+        "monthly_count": _lang_filter(_monthly_count),
+        "definition": definition_markup,
+    }
+    return env
+
+
+ENV = _environment()
+"""The one Jinja2 environment of all reports."""
+
+
+def _print_css() -> Markup:
+    """The print stylesheet, trusted package data, inlined into ``<style>``."""
+    css = files("reports").joinpath("static/print.css").read_text(encoding="utf-8")
+    if "</" in css:
+        raise ValueError("print.css must not contain '</'")
+    return Markup(css)
+
+
+def render_html(inp: ReportInput) -> str:
+    """The report as one self-contained HTML document (CSS and SVG charts inline)."""
+    return ENV.get_template("report.html").render(css=_print_css(), **build_context(inp))
+
+
+def neutralise_formula(cell: str) -> str:
+    """Prefix ``'`` to a cell a spreadsheet would run as a formula, unless it is a number."""
+    if cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def _float_text(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return ""
+    if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
+        return str(int(value))
+    return repr(value)
+
+
+def metrics_csv_rows(metrics: pl.DataFrame) -> list[dict[str, str]]:
+    """The rows of ``metrics.csv`` as text: suppressed cells lose value, n and CI; formulas neutralised."""
+    rows = []
+    for row in metrics.select(CSV_COLUMNS).iter_rows(named=True):
+        hidden = bool(row["suppressed"])
+        text = {
+            "funder_id": row["funder_id"] or "",
+            "metric_id": row["metric_id"] or "",
+            "segment": row["segment"] or "",
+            "value": "" if hidden else _float_text(row["value"]),
+            "n": "" if hidden or row["n"] is None else str(row["n"]),
+            "ci_low": "" if hidden else _float_text(row["ci_low"]),
+            "ci_high": "" if hidden else _float_text(row["ci_high"]),
+            "suppressed": "true" if hidden else "false",
+        }
+        rows.append({k: neutralise_formula(v) for k, v in text.items()})
+    return rows
+
+
+def _metrics_csv(metrics: pl.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(metrics_csv_rows(metrics))
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it into place.
+
+    A reader sees the old file or the new one, never a partial one; on any error the
+    temporary file is removed.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def render_report(inp: ReportInput, out_dir: Path) -> RenderedReport:
+    """Write ``report.html``, ``report.pdf`` and ``metrics.csv`` for one funder into ``out_dir``.
+
+    Everything is rendered in memory first, then each file is replaced atomically, so a
+    failure leaves the previous report (or nothing) and no temporary file.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html = render_html(inp)
+    document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).render()
+    pdf = document.write_pdf()
+    csv_bytes = _metrics_csv(inp.metrics)
+    paths = RenderedReport(
+        html_path=out_dir / "report.html",
+        pdf_path=out_dir / "report.pdf",
+        csv_path=out_dir / "metrics.csv",
+        pages=len(document.pages),
+    )
+    write_atomic(paths.csv_path, csv_bytes)
+    write_atomic(paths.html_path, html.encode("utf-8"))
+    write_atomic(paths.pdf_path, pdf)
+    return paths
