@@ -14,6 +14,7 @@ from pipelines.defs.ingest.assets import (
 from pipelines.defs.ingest.checks import INGEST_CHECKS
 from pipelines.defs.matching.assets import match_proposals
 from pipelines.defs.metrics.assets import impact_metrics, match_outcomes
+from pipelines.defs.reports.assets import funder_reports
 from pipelines.resources import Settings, Warehouse, env_or_default
 
 
@@ -39,7 +40,7 @@ INGEST_ASSETS = [
     core_surveys,
 ]
 
-ALL_ASSETS = [*INGEST_ASSETS, match_proposals, match_outcomes, impact_metrics]
+ALL_ASSETS = [*INGEST_ASSETS, match_proposals, match_outcomes, impact_metrics, funder_reports]
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,

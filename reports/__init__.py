@@ -15,7 +15,13 @@ from reports.model import (
     RenderedReport,
     ReportInput,
 )
-from reports.render import metrics_csv_rows, neutralise_formula, render_html, render_report
+from reports.render import (
+    metrics_csv_rows,
+    neutralise_formula,
+    render_html,
+    render_report,
+    write_atomic,
+)
 
 __all__ = [
     "METRIC_LABELS",
@@ -31,4 +37,5 @@ __all__ = [
     "neutralise_formula",
     "render_html",
     "render_report",
+    "write_atomic",
 ]

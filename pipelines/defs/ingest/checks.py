@@ -190,7 +190,30 @@ def reconciliation(warehouse: Warehouse, feed: Feed) -> dg.AssetCheckResult:
     )
 
 
+def recorded(
+    warehouse: Warehouse, asset: str, name: str, result: dg.AssetCheckResult
+) -> dg.AssetCheckResult:
+    """Keep the outcome in ``meta.check_results`` too (the reports' data-quality appendix)."""
+    numbers = {
+        k: v.value for k, v in (result.metadata or {}).items() if isinstance(v.value, int | float)
+    }
+    detail = ", ".join(f"{k}={v}" for k, v in numbers.items())
+    with warehouse.connect() as con:
+        con.execute(
+            """CREATE TABLE IF NOT EXISTS meta.check_results (
+                asset VARCHAR, check_name VARCHAR, passed BOOLEAN, detail VARCHAR,
+                checked_at TIMESTAMPTZ, PRIMARY KEY (asset, check_name))"""
+        )
+        con.execute(
+            "INSERT OR REPLACE INTO meta.check_results VALUES (?, ?, ?, ?, now())",
+            [asset, name, result.passed, detail],
+        )
+    return result
+
+
 def _checks_for(feed: Feed, asset: dg.AssetsDefinition) -> list[dg.AssetChecksDefinition]:
+    asset_name = asset.key.to_user_string()
+
     @dg.asset_check(
         asset=asset,
         name="reconciliation",
@@ -198,7 +221,7 @@ def _checks_for(feed: Feed, asset: dg.AssetsDefinition) -> list[dg.AssetChecksDe
         description=f"Rows read from `{feed.name}*` = quarantined + accepted + superseded.",
     )
     def _reconciliation(warehouse: Warehouse) -> dg.AssetCheckResult:
-        return reconciliation(warehouse, feed)
+        return recorded(warehouse, asset_name, "reconciliation", reconciliation(warehouse, feed))
 
     @dg.asset_check(
         asset=asset,
@@ -207,7 +230,7 @@ def _checks_for(feed: Feed, asset: dg.AssetsDefinition) -> list[dg.AssetChecksDe
         description=f"Great Expectations suite of `core.{feed.core_table}` built from the contract.",
     )
     def _suite(warehouse: Warehouse) -> dg.AssetCheckResult:
-        return run_suite(warehouse, feed)
+        return recorded(warehouse, asset_name, "great_expectations", run_suite(warehouse, feed))
 
     return [_reconciliation, _suite]
 
@@ -219,7 +242,8 @@ def _checks_for(feed: Feed, asset: dg.AssetsDefinition) -> list[dg.AssetChecksDe
     description="Rows read from `erasures*` = quarantined + applied + superseded.",
 )
 def erasure_reconciliation(warehouse: Warehouse) -> dg.AssetCheckResult:
-    return reconciliation(warehouse, FEEDS_BY_NAME["erasures"])
+    result = reconciliation(warehouse, FEEDS_BY_NAME["erasures"])
+    return recorded(warehouse, "erasure_ledger", "reconciliation", result)
 
 
 @dg.asset_check(
@@ -231,7 +255,8 @@ def erasure_reconciliation(warehouse: Warehouse) -> dg.AssetCheckResult:
 def erasure_complete(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         left = erasure.remaining(con)
-    return dg.AssetCheckResult(passed=left == 0, metadata={"rows_naming_erased": left})
+    result = dg.AssetCheckResult(passed=left == 0, metadata={"rows_naming_erased": left})
+    return recorded(warehouse, "erasure_ledger", "erasure_complete", result)
 
 
 INGEST_CHECKS: list[dg.AssetChecksDefinition] = [
