@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +16,15 @@ from pipelines.sample_data import generate
 pytestmark = pytest.mark.e2e
 
 AS_OF = "2026-11-25"
+NO_DATA_FUNDER = """
+[[funder]]
+id = "atlantis-fund"
+name = "Atlantis Fund"
+cities = ["Atlantis"]
+period_start = 2026-01-01
+period_end = 2026-06-30
+language = "en"
+"""
 FAMILIES = ("city=", "group=", "gender=", "age=")
 COUNT_METRICS = ("registrations", "participants_matched")
 
@@ -28,6 +38,8 @@ def pipeline(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("pipeline")
     inbox, funders = tmp / "inbox", tmp / "funders.toml"
     generate(inbox, participants=1500, seed=11, funders_path=funders)
+    with funders.open("a", encoding="utf-8") as fh:  # a funder whose city has no data at all
+        fh.write(NO_DATA_FUNDER)
     warehouse, reports = tmp / "wh.duckdb", tmp / "reports"
     result = dg.materialize(
         [*ALL_ASSETS, *INGEST_CHECKS],
@@ -43,12 +55,18 @@ def pipeline(tmp_path_factory) -> dict:
         proposals = con.sql("SELECT * FROM marts.match_proposals").pl()
         outcomes = con.sql("SELECT * FROM marts.match_outcomes").pl()
         participants = con.sql("SELECT * FROM core.participants").pl()
+        raw = con.sql(
+            "SELECT participant_id, postcode, district FROM raw.registrations"
+        ).pl()
+        comments = con.sql("SELECT comment FROM raw.feedback WHERE length(comment) >= 8").pl()
     return {
         "result": result,
         "metrics": metrics,
         "proposals": proposals,
         "outcomes": outcomes,
         "participants": participants,
+        "raw": raw,
+        "comments": comments,
         "reports": reports,
         "funders": funders,
         "inbox": inbox,
@@ -148,3 +166,108 @@ def test_match_outcomes_flags(pipeline: dict) -> None:
     assert outcomes.height > 0
     assert (outcomes["ended"] != outcomes["censored"]).all()
     assert outcomes.filter(pl.col("sustained"))["meetings_90d"].min() >= 3
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+def _cell(metrics: pl.DataFrame, funder: str, metric: str, segment: str = "all") -> dict:
+    return metrics.filter(
+        pl.col("funder_id") == funder, pl.col("metric_id") == metric, pl.col("segment") == segment
+    ).row(0, named=True)
+
+
+def test_every_funder_gets_pdf_html_and_csv_with_its_key_figures(pipeline: dict) -> None:
+    from babel.numbers import format_decimal
+
+    from pipelines.funders import load_funders
+
+    metrics = pipeline["metrics"]
+    for funder in load_funders(pipeline["funders"]):
+        folder = pipeline["reports"] / funder.id
+        pdf, html, csv_path = folder / "report.pdf", folder / "report.html", folder / "metrics.csv"
+        assert pdf.stat().st_size > 1000 and html.exists() and csv_path.exists()
+        text = " ".join(_pdf_text(pdf).split())
+        assert " ".join(funder.name.split()) in text
+        if funder.id == "atlantis-fund":
+            continue
+        locale = "de_DE" if funder.language == "de" else "en_GB"
+        for metric in ("registrations", "matches_made", "tandem_meetings"):
+            cell = _cell(metrics, funder.id, metric)
+            assert not cell["suppressed"]
+            assert format_decimal(int(cell["value"]), locale=locale) in text, (funder.id, metric)
+        rating = _cell(metrics, funder.id, "mean_rating")
+        expected = format_decimal(round(rating["value"], 2), format="0.00", locale=locale)
+        assert expected in text, (funder.id, expected)
+        if funder.language == "de":
+            assert "," in expected  # a German decimal comma
+
+
+def test_metrics_csv_equals_the_warehouse_rows(pipeline: dict) -> None:
+    metrics = pipeline["metrics"]
+    for folder in sorted(p for p in pipeline["reports"].iterdir() if p.name != "proposals"):
+        with (folder / "metrics.csv").open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        expected = metrics.filter(pl.col("funder_id") == folder.name)
+        assert len(rows) == expected.height > 0
+        for row, want in zip(rows, expected.iter_rows(named=True), strict=True):
+            assert (row["metric_id"], row["segment"]) == (want["metric_id"], want["segment"])
+            assert row["suppressed"] == str(want["suppressed"]).lower()
+            if want["suppressed"]:
+                assert row["value"] == row["n"] == row["ci_low"] == row["ci_high"] == ""
+                continue
+            assert int(row["n"]) == want["n"]
+            for col in ("value", "ci_low", "ci_high"):
+                if want[col] is None:
+                    assert row[col] == ""
+                else:
+                    assert abs(float(row[col]) - want[col]) <= 1e-12 * max(1, abs(want[col]))
+
+
+def test_html_parses_and_suppressed_cells_say_fewer_than_5(pipeline: dict) -> None:
+    from html.parser import HTMLParser
+
+    from pipelines.funders import load_funders
+
+    for funder in load_funders(pipeline["funders"]):
+        html = (pipeline["reports"] / funder.id / "report.html").read_text(encoding="utf-8")
+        HTMLParser().feed(html)
+        assert "<script" not in html.lower()
+        suppressed = pipeline["metrics"].filter(
+            pl.col("funder_id") == funder.id, pl.col("suppressed")
+        )
+        if suppressed.height:
+            assert ("weniger als 5" if funder.language == "de" else "fewer than 5") in html
+
+
+def test_no_data_funder_gets_a_short_report(pipeline: dict) -> None:
+    text = _pdf_text(pipeline["reports"] / "atlantis-fund" / "report.pdf")
+    assert "No data in the funded period" in " ".join(text.split())
+    from pypdf import PdfReader
+
+    # Cover, one sentence, provenance (the file hashes may spill onto a second page).
+    assert len(PdfReader(pipeline["reports"] / "atlantis-fund" / "report.pdf").pages) <= 2
+    assert "fewer than 5" not in text and "95% CI" not in text
+
+
+def test_reports_hold_no_personal_data(pipeline: dict) -> None:
+    raw, comments = pipeline["raw"], pipeline["comments"]
+    ids = set(raw["participant_id"].drop_nulls())
+    postcodes = {p.strip() for p in raw["postcode"].drop_nulls() if len(p.strip()) == 5}
+    districts = set(raw["district"].drop_nulls())
+    texts = []
+    for path in pipeline["reports"].rglob("*"):
+        if path.is_file() and path.parent.name != "proposals":
+            data = path.read_bytes()
+            texts.append(_pdf_text(path) if path.suffix == ".pdf" else data.decode("utf-8"))
+    assert len(texts) >= 15
+    postcode_re = re.compile(r"(?<![\d.,])(" + "|".join(sorted(postcodes)) + r")(?![\d.,])")
+    for text in texts:
+        assert not any(i in text for i in ids)
+        assert not postcode_re.search(text)
+        assert not any(c in text for c in comments["comment"])
+        assert not any(f">{d}<" in text or f" {d} " in text for d in districts)
+        assert "birth_year" not in text and "postcode" not in text
