@@ -367,15 +367,15 @@ def _erasures() -> FeedSql:
     return FeedSql(parsed, rules)
 
 
-#: core table column -> SQL over the validated row (v_ columns), per feed.
+#: core table column -> the typed column of the validated row that feeds it, per feed.
 CORE_COLUMNS: dict[str, dict[str, str]] = {
     "registrations": {
         "participant_id": "v_participant_id",
         "registered_at": "v_registered_at",
         "group": "v_group",
         "city": "v_city",
-        "district": "trim(v_district)",
-        "postcode": "trim(v_postcode)",
+        "district": "v_district",
+        "postcode": "v_postcode",
         "birth_year": "v_birth_year",
         "gender": "v_gender",
         "languages": "v_languages",
@@ -463,50 +463,65 @@ def validate_feed(
     """
     install_macros(con)
     recipe = feed_sql(feed, as_of)
-    reasons = ",\n".join(recipe.rules)
+    rules = ",\n".join(recipe.rules)
     contract_cols = ", ".join(f'r."{c}"' for c in feed.columns)
-    # Rules reference v_ columns: compute them in a lateral-free two-step CTE.
+    typed_cols = list(CORE_COLUMNS[feed.name].values())
+    # Later files win, then later rows: one sortable number per row (file rank, row).
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _bt_file_order AS
+        SELECT file_name, row_number() OVER (ORDER BY mtime_ns, file_name) AS rank
+        FROM meta.source_files WHERE feed = '{feed.name}'"""
+    )
+    # One pass: typed values, the order key and the reasons (concat_ws skips NULL reasons).
+    # Only the slim typed row is kept; quarantine fetches the original text back from raw.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _bt_checked AS
         WITH parsed AS (
-            SELECT {contract_cols}, r._source_file, r._source_row, r._ingested_at,
-                   r._parse_error, r._raw_line, {recipe.parsed}
+            SELECT {contract_cols}, r._source_file, r._source_row, r._parse_error,
+                   {recipe.parsed}
             FROM raw.{feed.name} r {recipe.joins}
         )
-        SELECT *, CASE WHEN _parse_error IS NOT NULL THEN [_parse_error]
-                       ELSE list_filter([{reasons}], lambda x: x IS NOT NULL) END AS _reasons
-        FROM parsed r""",
-        {"as_of": as_of} if "$as_of" in reasons else None,
+        SELECT {", ".join(typed_cols)}, r._source_file, r._source_row,
+               (f.rank::BIGINT << 40) + r._source_row AS _ord,
+               CASE WHEN r._parse_error IS NOT NULL THEN r._parse_error
+                    ELSE concat_ws('; ', {rules}) END AS _reason
+        FROM parsed r JOIN _bt_file_order f ON f.file_name = r._source_file""",
+        {"as_of": as_of} if "$as_of" in rules else None,
     )
-    quarantine_cols = ", ".join(f'"{c}"' for c in feed.columns)
+    quarantine_cols = ", ".join(f'r."{c}"' for c in feed.columns)
     con.execute(
         f"""CREATE OR REPLACE TABLE quarantine.{feed.name} AS
-        SELECT {quarantine_cols}, _source_file, _source_row, _ingested_at, _raw_line,
-               array_to_string(_reasons, '; ') AS reason
-        FROM _bt_checked WHERE len(_reasons) > 0
-        ORDER BY _source_file, _source_row"""
+        SELECT {quarantine_cols}, r._source_file, r._source_row, r._ingested_at, r._raw_line,
+               q._reason AS reason
+        FROM raw.{feed.name} r
+        JOIN (SELECT _source_file, _source_row, _reason FROM _bt_checked WHERE _reason <> '') q
+          ON q._source_file = r._source_file AND q._source_row = r._source_row
+        ORDER BY r._source_file, r._source_row"""
     )
-    key = ", ".join(f"v_{k}" for k in feed.key)
-    core_cols = ", ".join(f'{expr} AS "{col}"' for col, expr in CORE_COLUMNS[feed.name].items())
+    key = [f"v_{k}" for k in feed.key]
+    on = " AND ".join(f"d.{k} = c.{k}" for k in key)
+    # De-duplication: only keys seen more than once need a winner (a small hash aggregate,
+    # not a window over every row).
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _bt_valid AS
-        SELECT c.*, row_number() OVER (
-                   PARTITION BY {key}
-                   ORDER BY f.mtime_ns DESC, f.file_name DESC, c._source_row DESC) AS _rank
-        FROM _bt_checked c
-        JOIN meta.source_files f ON f.file_name = c._source_file AND f.feed = '{feed.name}'
-        WHERE len(c._reasons) = 0"""
+        f"""CREATE OR REPLACE TEMP TABLE _bt_dups AS
+        SELECT {", ".join(key)}, max(_ord) AS _win, count(*) - 1 AS _lost
+        FROM _bt_checked WHERE _reason = '' GROUP BY ALL HAVING count(*) > 1"""
     )
+    core_cols = ", ".join(f'c.{expr} AS "{col}"' for col, expr in CORE_COLUMNS[feed.name].items())
     con.execute(
         f"""CREATE OR REPLACE TABLE {core_table} AS
-        SELECT {core_cols}, _source_file, _source_row
-        FROM _bt_valid WHERE _rank = 1 ORDER BY {key}"""
+        SELECT {core_cols}, c._source_file, c._source_row
+        FROM _bt_checked c LEFT JOIN _bt_dups d ON {on}
+        WHERE c._reason = '' AND (d._win IS NULL OR c._ord = d._win)"""
     )
     counts = con.execute(
         f"""SELECT (SELECT count(*) FROM raw.{feed.name}),
                    (SELECT count(*) FROM quarantine.{feed.name}),
                    (SELECT count(*) FROM {core_table}),
-                   (SELECT count(*) FROM _bt_valid WHERE _rank > 1)"""
+                   (SELECT coalesce(sum(_lost), 0) FROM _bt_dups)"""
     ).fetchone()
-    con.execute("DROP TABLE IF EXISTS _bt_checked; DROP TABLE IF EXISTS _bt_valid")
+    con.execute(
+        "DROP TABLE IF EXISTS _bt_checked; DROP TABLE IF EXISTS _bt_dups; "
+        "DROP TABLE IF EXISTS _bt_file_order"
+    )
     return FeedCounts(feed.name, *counts)
