@@ -86,7 +86,7 @@ class Warehouse(dg.ConfigurableResource):
 
     path: str = DEFAULTS["BT_WAREHOUSE"]
     lock_timeout_s: float = 30.0
-    memory_limit: str = ""
+    memory_limit: str = "4GB"
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -271,3 +271,15 @@ def test_reports_hold_no_personal_data(pipeline: dict) -> None:
         assert not any(c in text for c in comments["comment"])
         assert not any(f">{d}<" in text or f" {d} " in text for d in districts)
         assert "birth_year" not in text and "postcode" not in text
+
+
+def test_assets_show_schema_row_count_and_previews(pipeline: dict) -> None:
+    events = {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in pipeline["result"].get_asset_materialization_events()
+    }
+    for asset in ("raw_feedback", "core_participants", "match_proposals", "impact_metrics"):
+        schema = events[asset]["dagster/column_schema"].value
+        assert schema.columns and events[asset]["dagster/row_count"].value >= 0
+    assert "| funder |" in events["impact_metrics"]["headline"].value
+    assert events["funder_reports"]["reports"].value == 5

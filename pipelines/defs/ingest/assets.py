@@ -16,6 +16,7 @@ from pipelines.contract import ERASURES, FEEDBACK, FEEDS, MATCHES, REGISTRATIONS
 from pipelines.defs.ingest import erasure
 from pipelines.defs.ingest.read import create_raw_table, discover, read_file
 from pipelines.defs.ingest.validate import FeedCounts, validate_feed
+from pipelines.defs.metadata import table_metadata
 from pipelines.resources import Settings, Warehouse
 
 OWNERS = ["team:data-engineering"]
@@ -77,11 +78,13 @@ def raw_inbox(
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        schemas = {feed.name: table_metadata(con, f"raw.{feed.name}") for feed in FEEDS}
     for feed in FEEDS:
         feed_files = [f for f in files if f.feed == feed.name]
         yield dg.MaterializeResult(
             asset_key=raw_key(feed),
             metadata={
+                **schemas[feed.name],
                 "dagster/row_count": rows[feed.name],
                 "files": len(feed_files),
                 "bytes": sum(f.size for f in feed_files),
@@ -111,7 +114,7 @@ def _counts_metadata(counts: FeedCounts) -> dict[str, int]:
     }
 
 
-def _validate(warehouse: Warehouse, feed: Feed, as_of: date) -> FeedCounts:
+def _validate(warehouse: Warehouse, feed: Feed, as_of: date) -> tuple[FeedCounts, dict]:
     with warehouse.connect() as con:
         _ensure_meta(con)
         con.execute("BEGIN TRANSACTION")
@@ -122,7 +125,7 @@ def _validate(warehouse: Warehouse, feed: Feed, as_of: date) -> FeedCounts:
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    return counts
+        return counts, table_metadata(con, f"core.{feed.core_table}")
 
 
 @dg.asset(
@@ -175,8 +178,8 @@ def _core_asset(feed: Feed, deps: list) -> dg.AssetsDefinition:
         f"reason in `quarantine.{feed.name}`.",
     )
     def _asset(settings: Settings, warehouse: Warehouse) -> dg.MaterializeResult:
-        counts = _validate(warehouse, feed, settings.as_of_date())
-        return dg.MaterializeResult(metadata=_counts_metadata(counts))
+        counts, schema = _validate(warehouse, feed, settings.as_of_date())
+        return dg.MaterializeResult(metadata={**schema, **_counts_metadata(counts)})
 
     return _asset
 

@@ -16,6 +16,7 @@ from babel import Locale
 from matching_core import DEFAULT_MIN_SCORE, Weights, propose_matches
 from pipelines.contract import interests
 from pipelines.defs.ingest.assets import core_matches, core_participants
+from pipelines.defs.metadata import table_metadata
 from pipelines.resources import Settings, Warehouse
 from pipelines.safe_io import atomic_write_csv
 
@@ -154,6 +155,7 @@ def match_proposals(
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        schema = table_metadata(con, "marts.match_proposals")
     files = write_city_exports(
         coordinator_export(proposals, waiting), settings.reports_path / "proposals"
     )
@@ -177,7 +179,7 @@ def match_proposals(
     context.log.info(f"proposed {proposals.height} pairs among {waiting.height} waiting people")
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": proposals.height,
+            **schema,
             "pairs_proposed": proposals.height,
             "people_waiting": waiting.height,
             "mean_score": float(proposals["score"].mean()) if proposals.height else None,

@@ -18,6 +18,7 @@ from pipelines.defs.ingest.assets import (
     core_surveys,
 )
 from pipelines.defs.matching.assets import match_proposals
+from pipelines.defs.metadata import table_metadata
 from pipelines.funders import load_funders
 from pipelines.resources import Settings, Warehouse
 from transforms import impact_metrics as compute_impact_metrics
@@ -95,9 +96,10 @@ def match_outcomes(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
             as_of,
         ).collect()
         write_table(con, "marts.match_outcomes", outcomes)
+        schema = table_metadata(con, "marts.match_outcomes")
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": outcomes.height,
+            **schema,
             "sustained": int(outcomes["sustained"].sum()),
             "mature_90d": int(outcomes["mature_90d"].sum()),
             "ended": int(outcomes["ended"].sum()),
@@ -133,10 +135,11 @@ def impact_metrics(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
             as_of,
         ).collect()
         write_table(con, "marts.impact_metrics", metrics)
+        schema = table_metadata(con, "marts.impact_metrics")
     suppressed = metrics.filter(pl.col("suppressed"))
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": metrics.height,
+            **schema,
             "funders": len(funders),
             "metrics": metrics["metric_id"].n_unique(),
             "suppressed_cells": suppressed.height,
