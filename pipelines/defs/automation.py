@@ -68,7 +68,7 @@ def inbox_fingerprint(settings: Settings) -> str:
 @dg.sensor(
     name="inbox_sensor",
     job=refresh_everything,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Starts a full refresh when an export file in BT_INBOX is new or changed.",
 )

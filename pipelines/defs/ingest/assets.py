@@ -171,7 +171,7 @@ def _core_asset(feed: Feed, deps: list) -> dg.AssetsDefinition:
         name=f"core_{feed.core_table}",
         deps=[raw_key(feed), *deps],
         group_name="core",
-        kinds={"duckdb"},
+        kinds={"duckdb", "great_expectations"},
         owners=OWNERS,
         description=f"Valid `{feed.name}` rows, typed and de-duplicated per "
         f"{' + '.join(feed.key)}, in `core.{feed.core_table}`; rejected rows with their "

@@ -143,8 +143,8 @@ def funder_reports(
         )
         rendered[funder.id] = reports.render_report(report_input, out_dir)
         context.log.info(f"wrote the report of {funder.id} ({rendered[funder.id].pages} pages)")
-    table = "| funder | pages | PDF |\n|---|---:|---|\n" + "".join(
-        f"| {fid} | {r.pages} | `{r.pdf_path}` |\n" for fid, r in rendered.items()
+    table = "| funder | pages | PDF (under BT_REPORTS) |\n|---|---:|---|\n" + "".join(
+        f"| {fid} | {r.pages} | `{fid}/report.pdf` |\n" for fid, r in rendered.items()
     )
     return dg.MaterializeResult(
         metadata={
