@@ -5,10 +5,16 @@ and a ``funders.toml`` for a made-up but plausible Saxon platform: newcomers and
 Leipzig, Dresden, Chemnitz and five smaller cities, paired into tandems that meet, rate their
 meetings, visit group events and answer a baseline and follow-up survey.
 
+Large runs look like a national rollout (see :func:`geography`): once Leipzig would have more
+than ``CITY_CAP`` (36,000) participants, that is above about 81,800 participants, further
+German cities join, so that no city holds more than about 36,000 participants (about 12,000
+of them waiting) and the per-city matching stays the size MATCHING.md (Scale) expects.
+Smaller runs use the eight Saxon cities exactly as before.
+
 Everything is drawn with numpy and assembled with polars, column by column, so a run with a
-million participants (about twenty million feedback rows) takes well under two minutes; the
+million participants (about twenty million feedback rows) takes well under a minute; the
 same seed always gives byte-identical files (file modification times included, they are set
-from ``as_of``).
+from ``as_of``; only ``funders.toml`` keeps the time it was written).
 
 Command line::
 
@@ -42,7 +48,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
+import re
 import sys
 import zlib
 from collections.abc import Iterable, Sequence
@@ -67,7 +75,15 @@ from pipelines.contract import (
     interests,
 )
 
-__all__ = ["DEFAULT_AS_OF", "FORMATS", "funders_toml", "generate", "main", "match_scores"]
+__all__ = [
+    "DEFAULT_AS_OF",
+    "FORMATS",
+    "funders_toml",
+    "generate",
+    "geography",
+    "main",
+    "match_scores",
+]
 
 DEFAULT_AS_OF = date(2026, 11, 25)
 FORMATS: tuple[str, ...] = ("csv", "parquet", "jsonl")
@@ -91,9 +107,10 @@ MIN_PARTICIPANTS = 50
 # ---------------------------------------------------------------------------------------------
 
 District = tuple[str, tuple[str, ...], float, float]
+#: (name, slug for event ids, share of participants, share of newcomers, districts)
+City = tuple[str, str, float, float, tuple[District, ...]]
 
-CITIES: tuple[tuple[str, str, float, float, tuple[District, ...]], ...] = (
-    # (name, slug for event ids, share of participants, share of newcomers, districts)
+CITIES: tuple[City, ...] = (
     (
         "Leipzig",
         "leipzig",
@@ -244,6 +261,211 @@ CITIES: tuple[tuple[str, str, float, float, tuple[District, ...]], ...] = (
 )
 CITY_NAMES: tuple[str, ...] = tuple(c[0] for c in CITIES)
 CITY_SLUGS: tuple[str, ...] = tuple(c[1] for c in CITIES)
+
+# ---------------------------------------------------------------------------------------------
+# National rollout: large runs spread over further German cities.
+#
+# A real city has a few thousand waiting people (MATCHING.md, Scale), so a large run must not
+# pile everybody into the eight Saxon cities. Cities join in rollout order (Saxony first, then
+# the national list, largest first) until the expected number of participants of the largest
+# city is at most CITY_CAP; as long as the Saxon cities suffice (up to CITY_CAP / 0.44, about
+# 81,800 participants) the geography is exactly ``CITIES``. A city's reach grows sublinearly
+# with its population (``population ** CITY_REACH_EXPONENT``, local chapters are limited by
+# their coordinators); the Saxon cities keep their shares among themselves, their block weighs
+# as much as their populations would, which gives Saxony, the platform's home, about 7.6% of a
+# national rollout against about 5% of the population of these cities. At 1,000,000
+# participants 83 cities take part (Berlin about 35,700, Leipzig about 34,800 participants).
+# Only when the whole list is not enough (from about 1,045,000 participants) is a city whose
+# expected size exceeds CITY_CAP split into areas of consecutive districts, named after the
+# first one the German way ("Berlin-Innenstadt", "Leipzig-Altlindenau"); each area is a city
+# of its own in the data (so from then on a funder scope "Leipzig" no longer matches). A
+# city is split into at most as many areas as it has districts (6 to 23), so the bound holds
+# up to about 16 million participants.
+# ---------------------------------------------------------------------------------------------
+
+#: Most expected participants of one city (or area) in a large run.
+CITY_CAP = 36_000
+CITY_REACH_EXPONENT = 0.4
+NATIONAL_NEWCOMER_SHARE = 0.54
+
+#: Saxon cities' populations (thousands), in ``CITIES`` order; their block weighs as much as
+#: these populations would under the reach exponent.
+SAXON_POPULATION: tuple[int, ...] = (616, 564, 248, 87, 63, 56, 38, 40)
+
+#: Further cities of a national rollout: (name, population in thousands, first and last postcode).
+NATIONAL_CITIES: tuple[tuple[str, int, str, str], ...] = (
+    ("Berlin", 3755, "10115", "14199"),
+    ("Hamburg", 1892, "20095", "22769"),
+    ("München", 1512, "80331", "81929"),
+    ("Köln", 1084, "50667", "51149"),
+    ("Frankfurt am Main", 773, "60311", "60599"),
+    ("Stuttgart", 633, "70173", "70619"),
+    ("Düsseldorf", 629, "40210", "40629"),
+    ("Dortmund", 595, "44135", "44388"),
+    ("Essen", 584, "45127", "45359"),
+    ("Bremen", 577, "28195", "28779"),
+    ("Hannover", 548, "30159", "30669"),
+    ("Nürnberg", 527, "90402", "90491"),
+    ("Duisburg", 503, "47051", "47279"),
+    ("Bochum", 364, "44787", "44894"),
+    ("Wuppertal", 358, "42103", "42399"),
+    ("Bielefeld", 338, "33602", "33739"),
+    ("Bonn", 336, "53111", "53229"),
+    ("Münster", 320, "48143", "48167"),
+    ("Mannheim", 315, "68159", "68309"),
+    ("Karlsruhe", 308, "76131", "76229"),
+    ("Augsburg", 301, "86150", "86199"),
+    ("Wiesbaden", 283, "65183", "65207"),
+    ("Mönchengladbach", 268, "41061", "41239"),
+    ("Gelsenkirchen", 263, "45879", "45899"),
+    ("Aachen", 249, "52062", "52080"),
+    ("Braunschweig", 251, "38100", "38126"),
+    ("Kiel", 247, "24103", "24159"),
+    ("Halle (Saale)", 238, "06108", "06132"),
+    ("Magdeburg", 240, "39104", "39130"),
+    ("Freiburg im Breisgau", 237, "79098", "79117"),
+    ("Krefeld", 228, "47798", "47839"),
+    ("Mainz", 220, "55116", "55131"),
+    ("Lübeck", 218, "23552", "23570"),
+    ("Erfurt", 214, "99084", "99099"),
+    ("Oberhausen", 210, "46045", "46149"),
+    ("Rostock", 209, "18055", "18147"),
+    ("Kassel", 204, "34117", "34134"),
+    ("Hagen", 190, "58089", "58135"),
+    ("Potsdam", 185, "14467", "14482"),
+    ("Saarbrücken", 181, "66111", "66133"),
+    ("Hamm", 180, "59063", "59077"),
+    ("Ludwigshafen am Rhein", 173, "67059", "67071"),
+    ("Oldenburg", 171, "26121", "26135"),
+    ("Mülheim an der Ruhr", 171, "45468", "45481"),
+    ("Osnabrück", 166, "49074", "49090"),
+    ("Leverkusen", 164, "51371", "51381"),
+    ("Darmstadt", 162, "64283", "64297"),
+    ("Heidelberg", 160, "69115", "69126"),
+    ("Solingen", 159, "42651", "42719"),
+    ("Regensburg", 157, "93047", "93059"),
+    ("Herne", 157, "44623", "44653"),
+    ("Paderborn", 153, "33098", "33106"),
+    ("Neuss", 153, "41460", "41472"),
+    ("Ingolstadt", 141, "85049", "85057"),
+    ("Offenbach am Main", 131, "63065", "63075"),
+    ("Fürth", 131, "90762", "90768"),
+    ("Würzburg", 128, "97070", "97084"),
+    ("Ulm", 127, "89073", "89081"),
+    ("Heilbronn", 127, "74072", "74081"),
+    ("Pforzheim", 127, "75172", "75181"),
+    ("Wolfsburg", 125, "38440", "38448"),
+    ("Göttingen", 117, "37073", "37085"),
+    ("Bottrop", 117, "46236", "46244"),
+    ("Reutlingen", 117, "72760", "72770"),
+    ("Koblenz", 115, "56068", "56077"),
+    ("Bremerhaven", 115, "27568", "27580"),
+    ("Recklinghausen", 110, "45657", "45665"),
+    ("Erlangen", 114, "91052", "91058"),
+    ("Bergisch Gladbach", 112, "51427", "51469"),
+    ("Jena", 111, "07743", "07751"),
+    ("Remscheid", 112, "42853", "42899"),
+    ("Trier", 111, "54290", "54296"),
+    ("Salzgitter", 104, "38226", "38259"),
+    ("Moers", 104, "47441", "47447"),
+    ("Siegen", 101, "57072", "57080"),
+    ("Hildesheim", 101, "31134", "31141"),
+    ("Cottbus", 99, "03042", "03055"),
+    ("Gera", 93, "07545", "07552"),
+    ("Schwerin", 98, "19053", "19063"),
+    ("Dessau-Roßlau", 75, "06842", "06862"),
+)
+
+#: Generic districts of the national cities: (name, weight among newcomers, among locals);
+#: a city has the first 6 to 16 of them, by population.
+GENERIC_DISTRICTS: tuple[tuple[str, float, float], ...] = (
+    ("Innenstadt", 1.4, 1.0),
+    ("Altstadt", 0.6, 1.4),
+    ("Nordstadt", 1.6, 0.8),
+    ("Südstadt", 0.8, 1.5),
+    ("Oststadt", 1.5, 0.8),
+    ("Weststadt", 1.0, 1.2),
+    ("Bahnhofsviertel", 1.8, 0.6),
+    ("Neustadt", 1.0, 1.5),
+    ("Gartenstadt", 0.6, 1.2),
+    ("Universitätsviertel", 0.7, 1.6),
+    ("Parkviertel", 0.8, 1.1),
+    ("Mitte", 1.2, 1.0),
+    ("Schlossviertel", 0.5, 1.3),
+    ("Lindenhof", 1.1, 1.0),
+    ("Rosenhöhe", 0.7, 1.0),
+    ("Waldsiedlung", 1.3, 0.7),
+)
+
+
+def _slug(name: str) -> str:
+    """ASCII slug of a place name for event ids ("Halle (Saale)" -> "halle-saale")."""
+    text = name.lower()
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(a, b)
+    return "-".join("".join(ch if ch.isascii() and ch.isalnum() else " " for ch in text).split())
+
+
+def _national_city(name: str, population: int, lo: str, hi: str) -> City:
+    """A national city with generic districts; each gets one or two postcodes of its range."""
+    k = min(len(GENERIC_DISTRICTS), 6 + population // 200)
+    first, span = int(lo), int(hi) - int(lo) + 1
+    districts = []
+    for j, (district, wn, wl) in enumerate(GENERIC_DISTRICTS[:k]):
+        a, b = first + j * span // k, first + (j + 1) * span // k
+        codes = sorted({a, a + (b - a) // 2}) if b - a >= 2 else [a]
+        districts.append((district, tuple(f"{c:05d}" for c in codes), wn, wl))
+    weight = float(population) ** CITY_REACH_EXPONENT
+    return (name, _slug(name), weight, NATIONAL_NEWCOMER_SHARE, tuple(districts))
+
+
+def _split_city(city: City, areas: int) -> list[City]:
+    """A city as ``areas`` cities of consecutive districts, named after their first district
+    the German way ("Leipzig-Grünau", "Frankfurt-Innenstadt", "Halle-Nordstadt").
+    """
+    name, _, weight, newcomer_share, districts = city
+    areas = min(areas, len(districts))
+    if areas <= 1:
+        return [city]
+    short = re.sub(r"\s+(am|an der|im) .*$|\s*\(.*\)$", "", name)
+    out = []
+    for part in np.array_split(np.arange(len(districts)), areas):
+        first = districts[int(part[0])][0]
+        out.append(
+            (
+                f"{short}-{first}",
+                f"{_slug(short)}-{_slug(first)}",
+                weight / areas,
+                newcomer_share,
+                tuple(districts[int(i)] for i in part),
+            )
+        )
+    return out
+
+
+def geography(participants: int) -> tuple[City, ...]:
+    """The cities of a run of ``participants``: ``CITIES`` for small runs, a national rollout
+    for large ones (see above); the expected size of every city stays at most ``CITY_CAP``
+    as long as no city has to be split into more areas than it has districts.
+    """
+    if participants * max(c[2] for c in CITIES) <= CITY_CAP * sum(c[2] for c in CITIES):
+        return CITIES
+    saxon_block = sum(float(p) ** CITY_REACH_EXPONENT for p in SAXON_POPULATION)
+    saxon_total = sum(c[2] for c in CITIES)
+    saxony = [(*c[:2], c[2] / saxon_total * saxon_block, *c[3:]) for c in CITIES]
+    national = [_national_city(*c) for c in NATIONAL_CITIES]
+    cities: list[City] = saxony
+    for extra in national:
+        weights = [c[2] for c in cities]
+        if participants * max(weights) <= CITY_CAP * sum(weights):
+            break
+        cities = [*cities, extra]
+    total = sum(c[2] for c in cities)
+    out: list[City] = []
+    for c in cities:
+        out += _split_city(c, math.ceil(participants * c[2] / (CITY_CAP * total) - 1e-9))
+    return tuple(out)
+
 
 # ---------------------------------------------------------------------------------------------
 # Languages, interests, availability.
@@ -495,7 +717,9 @@ class People:
     ids: pl.Series
     reg: np.ndarray  # epoch seconds
     reg_day: np.ndarray
-    city: np.ndarray  # index into CITIES
+    city: np.ndarray  # index into city_names
+    city_names: tuple[str, ...]  # the run's cities (see geography)
+    city_slugs: tuple[str, ...]
     city_space: np.ndarray  # bool: city written with a trailing space
     newcomer: np.ndarray  # bool
     district: np.ndarray  # global district index or -1
@@ -530,15 +754,16 @@ def _make_people(n: int, seed: int, as_of_day: int) -> People:
     reg = np.sort(reg_day * DAY + tod, kind="stable")
     reg_day = reg // DAY
 
-    city = _choice_codes(rng, n, [c[2] for c in CITIES]).astype(np.int64)
+    cities = geography(n)
+    city = _choice_codes(rng, n, [c[2] for c in cities]).astype(np.int64)
     city_space = rng.random(n) < 0.003
-    newcomer = rng.random(n) < np.array([c[3] for c in CITIES])[city]
+    newcomer = rng.random(n) < np.array([c[3] for c in cities])[city]
 
     # Districts and postcodes, tilted by group.
     district_names: list[str] = []
     postcode_values: list[str] = []
     entries: list[tuple[int, int, int, float, float]] = []  # city, district, postcode, wn, wl
-    for ci, (_, _, _, _, districts) in enumerate(CITIES):
+    for ci, (_, _, _, _, districts) in enumerate(cities):
         for name, pcs, wn, wl in districts:
             di = len(district_names)
             district_names.append(name)
@@ -549,7 +774,7 @@ def _make_people(n: int, seed: int, as_of_day: int) -> People:
     ent = np.array(entries, dtype=np.float64)
     district = np.full(n, -1, dtype=np.int64)
     postcode = np.full(n, -1, dtype=np.int64)
-    for ci in range(len(CITIES)):
+    for ci in range(len(cities)):
         for is_new, wcol in ((True, 3), (False, 4)):
             sel = np.flatnonzero((city == ci) & (newcomer == is_new))
             rows = ent[ent[:, 0] == ci]
@@ -672,6 +897,8 @@ def _make_people(n: int, seed: int, as_of_day: int) -> People:
         reg=reg,
         reg_day=reg_day,
         city=city,
+        city_names=tuple(c[0] for c in cities),
+        city_slugs=tuple(c[1] for c in cities),
         city_space=city_space,
         newcomer=newcomer,
         district=district,
@@ -916,9 +1143,10 @@ def _make_events(people: People, seed: int, as_of_day: int) -> Events:
     days = np.arange(start, as_of_day, dtype=np.int64)
     dow = (days + 3) % 7  # 1970-01-01 was a Thursday
     w = EVENT_WEEKDAY_WEIGHT / EVENT_WEEKDAY_WEIGHT.mean()
-    counts = np.bincount(people.city, minlength=len(CITIES))
+    n_cities = len(people.city_names)
+    counts = np.bincount(people.city, minlength=n_cities)
     cities, evdays = [], []
-    for ci in range(len(CITIES)):
+    for ci in range(n_cities):
         per_week = float(np.clip(counts[ci] / 400.0, 0.25, 7.0))
         p = np.clip(per_week / 7.0 * w[dow], 0, 1)
         chosen = days[rng.random(len(days)) < p]
@@ -927,7 +1155,7 @@ def _make_events(people: People, seed: int, as_of_day: int) -> Events:
     city = np.concatenate(cities)
     day = np.concatenate(evdays)
     df = pl.DataFrame({"c": city, "d": day.astype("datetime64[D]")}).with_columns(
-        slug=pl.lit(pl.Series(list(CITY_SLUGS))).gather(pl.col("c"))
+        slug=pl.lit(pl.Series(list(people.city_slugs))).gather(pl.col("c"))
     )
     ids = df.select(pl.format("ev-{}-{}", "slug", pl.col("d").dt.strftime("%Y-%m-%d"))).to_series()
     return Events(city=city, day=day, ids=ids)
@@ -1241,7 +1469,7 @@ def _codes_col(name: str, codes: np.ndarray, vocab: Sequence[str | None]) -> pl.
 
 def _registrations_table(p: People, seed: int) -> pl.DataFrame:
     rng = _rng(seed, "registrations-render")
-    city = _codes_col("city", p.city, CITY_NAMES)
+    city = _codes_col("city", p.city, p.city_names)
     city = pl.select(
         pl.when(pl.Series(p.city_space)).then(city + " ").otherwise(city).alias("city")
     ).to_series()

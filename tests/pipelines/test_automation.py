@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-from conftest import base_inbox, write_csv
+from ingest_helpers import base_inbox, write_csv
 
 from pipelines.defs.automation import (
     inbox_sensor,

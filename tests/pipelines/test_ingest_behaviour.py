@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-from conftest import (
+from ingest_helpers import (
     FEEDBACK,
     LOCAL,
     MATCH,

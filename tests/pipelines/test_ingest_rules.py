@@ -9,7 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FEEDBACK, LOCAL, MATCH, PARTICIPANT, SURVEY, Run, base_inbox, ingest, write_csv
+from ingest_helpers import (
+    FEEDBACK,
+    LOCAL,
+    MATCH,
+    PARTICIPANT,
+    SURVEY,
+    Run,
+    base_inbox,
+    ingest,
+    write_csv,
+)
 
 # (feed, overrides of the base row, expected reason). Each row breaks exactly one rule.
 REGISTRATION_CASES = [

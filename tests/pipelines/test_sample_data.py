@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
@@ -413,3 +414,86 @@ def test_score_matches_the_matching_spec() -> None:
 def test_interest_vocabulary_is_the_spec_file() -> None:
     assert list(sd.INTEREST_SLUGS) == [i.slug for i in interests()]
     assert set(sd.LANGS) <= set(ISO_639_1)
+
+
+# --- geography: Saxon cities for small runs, a national rollout for large ones ---------------
+
+
+def test_small_runs_keep_the_saxon_cities() -> None:
+    for n in (sd.MIN_PARTICIPANTS, N, 5000, 50_000, 81_000):
+        assert sd.geography(n) is sd.CITIES, n
+    assert len(sd.geography(100_000)) > len(sd.CITIES)
+
+
+def _base_city(name: str) -> str:
+    """The city of an area ("Leipzig-Grünau" -> "Leipzig")."""
+    bases = [*sd.CITY_NAMES, *(c[0] for c in sd.NATIONAL_CITIES)]
+    found = [
+        b
+        for b in bases
+        if name == b or name.startswith(re.split(r" (?:am|an der|im|\()", b)[0] + "-")
+    ]
+    assert len(found) == 1, (name, found)
+    return found[0]
+
+
+@pytest.mark.parametrize("n", [100_000, 1_000_000, 3_000_000])
+def test_large_runs_spread_over_a_national_rollout(n: int) -> None:
+    cities = sd.geography(n)
+    names = [c[0] for c in cities]
+    slugs = [c[1] for c in cities]
+    assert len(set(names)) == len(names)
+    assert len(set(slugs)) == len(slugs)
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", s) for s in slugs)
+    weights = np.array([c[2] for c in cities])
+    expected = n * weights / weights.sum()
+    assert expected.max() <= sd.CITY_CAP
+    # Saxony, the platform's home, keeps a share above its share of the population (~5%)
+    base = [_base_city(name) for name in names]
+    saxon = np.array([b in sd.CITY_NAMES for b in base])
+    assert set(sd.CITY_NAMES) <= set(base)
+    assert 0.05 < expected[saxon].sum() / n < (0.75 if n < 200_000 else 0.15)
+    postcode_city: dict[str, set[str]] = {}
+    for (_, _, _, newcomer_share, districts), b in zip(cities, base, strict=True):
+        assert 0.5 < newcomer_share < 0.6
+        assert len({d[0] for d in districts}) == len(districts) >= 3
+        for _, postcodes, wn, wl in districts:
+            assert wn > 0 and wl > 0
+            for pc in postcodes:
+                assert re.fullmatch(r"[0-9]{5}", pc)
+                postcode_city.setdefault(pc, set()).add(b)
+    assert all(len(c) == 1 for c in postcode_city.values())
+
+
+def test_geography_at_a_million_uses_whole_cities() -> None:
+    cities = sd.geography(1_000_000)
+    names = {c[0] for c in cities}
+    assert {"Berlin", "Hamburg", "München", "Leipzig", "Dresden", "Chemnitz"} <= names
+    assert names <= {*sd.CITY_NAMES, *(c[0] for c in sd.NATIONAL_CITIES)}
+    assert len(cities) >= 60
+
+
+def test_large_run_people_stay_within_the_city_bound() -> None:
+    n = 120_000
+    as_of_day = sd._day(AS_OF)
+    people = sd._make_people(n, 11, as_of_day)
+    cities = sd.geography(n)
+    assert people.city_names == tuple(c[0] for c in cities)
+    counts = np.bincount(people.city, minlength=len(cities))
+    assert (counts > 0).all()
+    assert counts.max() <= 1.03 * sd.CITY_CAP
+    # districts and postcodes belong to the person's city
+    districts = {(c[0], d[0]) for c in cities for d in c[4]}
+    postcodes = {(c[0], pc) for c in cities for d in c[4] for pc in d[1]}
+    reg = sd._registrations_table(people, 11).select(
+        pl.col("city").str.strip_chars(), "district", "postcode"
+    )
+    pairs = reg.drop_nulls("district").select("city", "district").unique().rows()
+    assert set(pairs) <= districts
+    pairs = reg.drop_nulls("postcode").select("city", "postcode").unique().rows()
+    assert set(pairs) <= postcodes
+    # one event a day at most per city, ids unique and named after the city
+    events = sd._make_events(people, 11, as_of_day)
+    assert events.ids.n_unique() == len(events.ids)
+    assert set(np.unique(events.city)) == set(range(len(cities)))
+    assert events.ids.str.starts_with("ev-berlin-").any()

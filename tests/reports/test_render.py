@@ -200,7 +200,9 @@ def test_funder_without_data_gets_a_short_report(tmp_path):
     text = pdf_text(report.pdf_path)
     assert report.pages == 1
     assert "Stadt Görlitz" in text
-    assert "keine Anmeldungen, Tandems, Rückmeldungen oder Befragungen" in text
+    # Kerning can make PDF text extraction split a word ("T andems"): compare without spaces.
+    squashed = "".join(text.split())
+    assert "keineAnmeldungen,Tandems,RückmeldungenoderBefragungen" in squashed
     assert inp.provenance.run_id in text
     assert "Das Wichtigste" not in text and "Vermittelte Tandems" not in text  # no zeros
     with report.csv_path.open(encoding="utf-8", newline="") as fh:
