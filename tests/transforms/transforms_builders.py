@@ -1,4 +1,4 @@
-"""Builders of small core tables with the exact schemas of CORE_SCHEMA, for the tests."""
+"""Builders of small core tables with the exact schemas of docs/warehouse.md, for the tests."""
 
 from __future__ import annotations
 

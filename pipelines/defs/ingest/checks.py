@@ -10,7 +10,10 @@ Metadata carries counts and expectation names only, never a value from the data:
 "unexpected values" lists can hold personal data and are not copied out.
 """
 
+import html
 import os
+import shutil
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -29,11 +32,13 @@ from pipelines.contract import (
 )
 from pipelines.defs.ingest import erasure
 from pipelines.defs.ingest.assets import CORE_ASSETS, erasure_ledger
-from pipelines.resources import Warehouse
+from pipelines.resources import Settings, Warehouse
+from reports import write_atomic
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 GE_FULL_ROWS = 100_000
+DATA_DOCS_FOLDER = "data_docs"
 GE_SAMPLE_ROWS = 100_000
 
 
@@ -93,8 +98,14 @@ def _expectations(table: str) -> list:
     return suite
 
 
-def run_suite(warehouse: Warehouse, feed: Feed) -> dg.AssetCheckResult:
-    """Validate ``core.<table>`` with Great Expectations; exact key and count checks in DuckDB."""
+def run_suite(
+    warehouse: Warehouse, feed: Feed, docs_dir: Path | None = None
+) -> dg.AssetCheckResult:
+    """Validate ``core.<table>`` with Great Expectations; exact key and count checks in DuckDB.
+
+    With ``docs_dir``, the validation is also rendered as GE Data Docs under
+    ``docs_dir/<table>/`` (results keep counts only: no unexpected values are listed).
+    """
     import great_expectations as gx
 
     table = feed.core_table
@@ -116,6 +127,20 @@ def run_suite(warehouse: Warehouse, feed: Feed) -> dg.AssetCheckResult:
         frame: pd.DataFrame = con.sql(f"SELECT {', '.join(scalar)} FROM core.{table}{sample}").df()
 
     context = gx.get_context(mode="ephemeral")
+    site = docs_dir / table if docs_dir else None
+    if site is not None:
+        shutil.rmtree(site, ignore_errors=True)  # one current validation per table
+        context.add_data_docs_site(
+            site_name=table,
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(site),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
     batch_def = (
         context.data_sources.add_pandas(f"core_{table}")
         .add_dataframe_asset(table)
@@ -131,7 +156,24 @@ def run_suite(warehouse: Warehouse, feed: Feed) -> dg.AssetCheckResult:
         suite.add_expectation(
             gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=list(feed.key))
         )
-    result = batch_def.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"core_{table}", data=batch_def, suite=suite)
+    )
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"core_{table}",
+            validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[table])]
+            if site is not None
+            else [],
+            # Counts only: GE's lists of unexpected values could hold personal data.
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0},
+        )
+    )
+    run = checkpoint.run(batch_parameters={"dataframe": frame})
+    result = next(iter(run.run_results.values()))
+    if docs_dir is not None:
+        write_docs_index(docs_dir)
 
     failed = [
         {
@@ -156,8 +198,28 @@ def run_suite(warehouse: Warehouse, feed: Feed) -> dg.AssetCheckResult:
             "expectations_successful": int(stats["successful_expectations"]),
             "key_unique_exact": key_unique,
             "failed_expectations": dg.MetadataValue.json(failed),
+            **(
+                {"data_docs": dg.MetadataValue.path(str(site / "index.html"))}
+                if site is not None
+                else {}
+            ),
         },
     )
+
+
+def write_docs_index(docs_dir: Path) -> None:
+    """``docs_dir/index.html``: a plain page linking each core table's Data Docs site."""
+    links = "".join(
+        f'<li><a href="{html.escape(d.name)}/index.html">core.{html.escape(d.name)}</a></li>'
+        for d in sorted(docs_dir.iterdir())
+        if (d / "index.html").is_file()
+    )
+    page = (
+        '<!doctype html><html lang="en"><meta charset="utf-8">'
+        "<title>Data Docs: core tables</title><h1>Great Expectations Data Docs</h1>"
+        f"<p>The latest validation of each core table.</p><ul>{links}</ul></html>"
+    )
+    write_atomic(docs_dir / "index.html", page.encode("utf-8"))
 
 
 def reconciliation(warehouse: Warehouse, feed: Feed) -> dg.AssetCheckResult:
@@ -229,8 +291,10 @@ def _checks_for(feed: Feed, asset: dg.AssetsDefinition) -> list[dg.AssetChecksDe
         blocking=True,
         description=f"Great Expectations suite of `core.{feed.core_table}` built from the contract.",
     )
-    def _suite(warehouse: Warehouse) -> dg.AssetCheckResult:
-        return recorded(warehouse, asset_name, "great_expectations", run_suite(warehouse, feed))
+    def _suite(warehouse: Warehouse, settings: Settings) -> dg.AssetCheckResult:
+        docs = (settings.reports_path / DATA_DOCS_FOLDER).resolve()
+        result = run_suite(warehouse, feed, docs)
+        return recorded(warehouse, asset_name, "great_expectations", result)
 
     return [_reconciliation, _suite]
 
