@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PARTICIPANTS ?= 5000
 SEED ?= 42
+# The demo injects a few bad rows of every kind so the quarantine has something to show.
+SAMPLE_FLAGS ?= --bad-rows
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
@@ -31,7 +33,7 @@ $(DAGSTER_HOME)/dagster.yaml:
 
 sample: setup
 	$(BIN)/python -m pipelines.sample_data --out data/inbox --funders data/funders.toml \
-	  --participants $(PARTICIPANTS) --seed $(SEED)
+	  --participants $(PARTICIPANTS) --seed $(SEED) $(SAMPLE_FLAGS)
 
 demo: system-deps setup $(DAGSTER_HOME)/dagster.yaml sample
 	$(BIN)/dagster asset materialize -m pipelines.definitions --select '*'
