@@ -22,7 +22,10 @@ from transforms.segments import (
     finish_share,
     per_segment,
 )
-from transforms.stats import auc
+from transforms.stats import auc, exact_mean, exact_sd
+
+#: Scores are averaged in fixed point (1e-12), exactly and in any row order.
+SCORE_SCALE = 10**12
 
 __all__ = ["mean_proposal_score", "proposal_coverage", "score_auc_sustained", "waiting"]
 
@@ -92,8 +95,8 @@ def mean_proposal_score(
         scope,
         AREA,
         n=pl.len(),
-        mean=pl.col("score").mean(),
-        sd=pl.col("score").std(ddof=1),
+        mean=exact_mean("score", SCORE_SCALE),
+        sd=exact_sd("score", SCORE_SCALE),
     ).pipe(finish_mean)
 
 

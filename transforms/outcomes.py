@@ -12,6 +12,7 @@ import polars as pl
 
 from transforms.scope import Scope, in_scope, with_match_city, with_person_city
 from transforms.segments import AREA, finish_count, finish_mean, finish_share, per_segment
+from transforms.stats import exact_mean, exact_sd
 
 __all__ = [
     "cross_group_ties",
@@ -75,8 +76,8 @@ def mean_rating(feedback: pl.LazyFrame, participants: pl.LazyFrame, scope: Scope
         scope,
         AREA,
         n=pl.len(),
-        mean=pl.col("rating").mean(),
-        sd=pl.col("rating").std(ddof=1),
+        mean=exact_mean("rating"),
+        sd=exact_sd("rating"),
     ).pipe(finish_mean)
 
 

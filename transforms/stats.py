@@ -77,6 +77,36 @@ def t_quantile(df: pl.Expr | str) -> pl.Expr:
     return _e(df).map_batches(_t975, return_dtype=pl.Float64, is_elementwise=True)
 
 
+def _fixed_point(x: pl.Expr | str, scale: int) -> pl.Expr:
+    expr = _e(x)
+    return (expr if scale == 1 else (expr * scale).round()).cast(pl.Int128)
+
+
+def exact_mean(x: pl.Expr | str, scale: int = 1) -> pl.Expr:
+    """Mean of ``x`` (an aggregation) from an exact integer sum.
+
+    Float sums depend on the order of their terms in the last bit, and the order of rows
+    inside a group is not fixed; summing integers (``x`` itself, or ``x * scale`` rounded
+    for fractional values) gives the same result on every run. Nulls are ignored.
+    """
+    xi = _fixed_point(x, scale)
+    return (xi.sum().cast(pl.Float64) / (xi.count() * scale).cast(pl.Float64)).cast(pl.Float64)
+
+
+def exact_sd(x: pl.Expr | str, scale: int = 1) -> pl.Expr:
+    r"""Sample standard deviation (ddof 1) of ``x`` from exact integer sums (see :func:`exact_mean`).
+
+    .. math:: s^2 = \frac{n \sum x^2 - (\sum x)^2}{n (n - 1)}
+
+    computed in 128-bit integers up to the final division; null when fewer than 2 values.
+    """
+    xi = _fixed_point(x, scale)
+    n = xi.count().cast(pl.Int128)
+    numerator = n * (xi * xi).sum() - xi.sum() * xi.sum()
+    variance = numerator.cast(pl.Float64) / (n * (n - 1)).cast(pl.Float64) / float(scale) ** 2
+    return pl.when(n >= 2).then(variance.sqrt()).otherwise(None).cast(pl.Float64)
+
+
 def t_ci(mean: pl.Expr | str, sd: pl.Expr | str, n: pl.Expr | str) -> tuple[pl.Expr, pl.Expr]:
     """95% CI of a mean: ``mean ± t(0.975, n-1) * sd / sqrt(n)``; null when ``n < 2``.
 
@@ -126,11 +156,13 @@ def kaplan_meier(
         .agg(d=pl.col(event).cast(pl.Int64).sum(), c=pl.len().cast(pl.Int64))
         .with_columns(at_risk=pl.col("c").cum_sum(reverse=True).over(by, order_by=duration))
         .filter((pl.col("d") > 0) & (pl.col(duration) <= horizon))
+        # Multiply in time order: the same data then gives the same last bit every run.
+        .sort([*by, duration])
         .with_columns(
             factor=1.0 - pl.col("d") / pl.col("at_risk"),
             term=pl.col("d") / (pl.col("at_risk") * (pl.col("at_risk") - pl.col("d"))),
         )
-        .group_by(by)
+        .group_by(by, maintain_order=True)
         .agg(survival=pl.col("factor").product(), gw=pl.col("term").sum())
     )
     return (

@@ -14,6 +14,7 @@ import polars as pl
 
 from transforms.scope import Scope, berlin_date, in_scope, participant_attrs, with_age_band
 from transforms.segments import PARTICIPANT, finish_mean, finish_share, per_segment
+from transforms.stats import exact_mean, exact_sd
 
 __all__ = [
     "SURVEY_ITEMS",
@@ -96,8 +97,8 @@ def survey_delta(
         scope,
         PARTICIPANT,
         n=pl.len(),
-        mean=pl.col("diff").mean(),
-        sd=pl.col("diff").std(ddof=1),
+        mean=exact_mean("diff"),
+        sd=exact_sd("diff"),
     ).pipe(finish_mean)
 
 

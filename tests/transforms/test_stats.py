@@ -147,3 +147,31 @@ def test_auc_equals_pairwise_definition(rows):
         return
     wins = sum(1.0 if p > q else 0.5 if p == q else 0.0 for p in pos for q in neg)
     assert got == pytest.approx(wins / (len(pos) * len(neg)))
+
+
+def test_exact_mean_and_sd_match_statistics_and_ignore_row_order() -> None:
+    import random
+    import statistics
+
+    import polars as pl
+
+    from transforms.stats import exact_mean, exact_sd
+
+    rng = random.Random(3)
+    values = [rng.random() for _ in range(2_000)]
+    frames = []
+    for _ in range(3):
+        rng.shuffle(values)
+        frames.append(
+            pl.DataFrame({"g": [1] * len(values), "x": values})
+            .group_by("g")
+            .agg(mean=exact_mean("x", 10**12), sd=exact_sd("x", 10**12))
+        )
+    assert frames[0].equals(frames[1]) and frames[1].equals(frames[2])  # bit for bit
+    assert abs(frames[0]["mean"][0] - statistics.fmean(values)) < 1e-12
+    assert abs(frames[0]["sd"][0] - statistics.stdev(values)) < 1e-12
+    ints = pl.DataFrame({"x": [1, 2, 4]}).select(m=exact_mean("x"), s=exact_sd("x"))
+    # mean 7/3; var = (3 * 21 - 49) / (3 * 2) = 14/6
+    assert ints.row(0) == (7 / 3, (14 / 6) ** 0.5)
+    one = pl.DataFrame({"x": [5]}).select(s=exact_sd("x"))
+    assert one["s"][0] is None

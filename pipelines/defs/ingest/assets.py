@@ -14,7 +14,7 @@ from dagster import AssetExecutionContext
 
 from pipelines.contract import ERASURES, FEEDBACK, FEEDS, MATCHES, REGISTRATIONS, SURVEYS, Feed
 from pipelines.defs.ingest import erasure
-from pipelines.defs.ingest.read import create_raw_table, discover, read_file
+from pipelines.defs.ingest.read import create_raw_table, discover, plan_ingest, read_file
 from pipelines.defs.ingest.validate import FeedCounts, validate_feed
 from pipelines.defs.metadata import table_metadata
 from pipelines.resources import Settings, Warehouse
@@ -56,20 +56,56 @@ def _ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
 def raw_inbox(
     context: AssetExecutionContext, settings: Settings, warehouse: Warehouse
 ) -> Iterator[dg.MaterializeResult]:
-    """Read every inbox file into the raw tables, all feeds in one transaction."""
-    files = discover(settings.inbox_path)
-    rows: dict[str, int] = {f.name: 0 for f in FEEDS}
+    """Read the inbox into the raw tables, all feeds in one transaction, incrementally.
+
+    Raw rows are kept per source file: a file already ingested with the same name and
+    SHA-256 is not read again, a changed file replaces its rows, a file that left the inbox
+    takes its rows with it. Core, marts and reports are then rebuilt from the warehouse.
+    """
+    rows_read: dict[str, int] = {f.name: 0 for f in FEEDS}
     with warehouse.connect() as con:
         _ensure_meta(con)
+        known = {
+            name: (size, mtime, digest)
+            for name, size, mtime, digest in con.execute(
+                "SELECT file_name, size, mtime_ns, sha256 FROM meta.source_files"
+            ).fetchall()
+        }
+        files = discover(settings.inbox_path, known)
         con.execute("BEGIN TRANSACTION")
         try:
+            fresh = {
+                feed.name: create_raw_table(con, feed, f"raw.{feed.name}", replace=False)
+                for feed in FEEDS
+            }
+            ingested = {
+                name: (feed, digest)
+                for feed, name, digest in con.execute(
+                    "SELECT feed, file_name, sha256 FROM meta.source_files"
+                ).fetchall()
+                if not fresh[feed]  # a recreated table holds nothing of any file
+            }
+            plan = plan_ingest(files, ingested)
+            for feed, name in plan.drop:
+                con.execute(f"DELETE FROM raw.{feed} WHERE _source_file = ?", [name])
             con.execute("DELETE FROM meta.source_files")
-            for feed in FEEDS:
-                create_raw_table(con, feed, f"raw.{feed.name}")
-            for source in files:
+            for source in plan.keep:
+                con.execute(
+                    "INSERT INTO meta.source_files VALUES (?, ?, ?, ?, ?, "
+                    "(SELECT count(*) FROM raw." + source.feed + " WHERE _source_file = ?), now())",
+                    [
+                        source.feed,
+                        source.name,
+                        source.size,
+                        source.mtime_ns,
+                        source.sha256,
+                        source.name,
+                    ],
+                )
+            for source in plan.read:
                 context.log.info(f"reading {source.name} ({source.size:,} bytes)")
                 n = read_file(con, source, f"raw.{source.feed}")
-                rows[source.feed] += n
+                rows_read[source.feed] += n
                 con.execute(
                     "INSERT INTO meta.source_files VALUES (?, ?, ?, ?, ?, ?, now())",
                     [source.feed, source.name, source.size, source.mtime_ns, source.sha256, n],
@@ -79,14 +115,19 @@ def raw_inbox(
             con.execute("ROLLBACK")
             raise
         schemas = {feed.name: table_metadata(con, f"raw.{feed.name}") for feed in FEEDS}
+    context.log.info(
+        f"{len(plan.read)} file(s) read, {len(plan.keep)} unchanged, "
+        f"{len(plan.drop)} file(s) replaced or removed"
+    )
     for feed in FEEDS:
         feed_files = [f for f in files if f.feed == feed.name]
         yield dg.MaterializeResult(
             asset_key=raw_key(feed),
             metadata={
                 **schemas[feed.name],
-                "dagster/row_count": rows[feed.name],
+                "rows_read_this_run": rows_read[feed.name],
                 "files": len(feed_files),
+                "files_read_this_run": sum(1 for f in plan.read if f.feed == feed.name),
                 "bytes": sum(f.size for f in feed_files),
             },
         )

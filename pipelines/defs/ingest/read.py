@@ -26,7 +26,7 @@ from pipelines.contract import FEEDS, Feed, feed_of
 RAW_EXTRA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_source_file", "VARCHAR"),
     ("_source_row", "BIGINT"),
-    ("_ingested_at", "TIMESTAMPTZ"),
+    ("_ingested_at", "TIMESTAMP WITH TIME ZONE"),
     ("_parse_error", "VARCHAR"),
     ("_raw_line", "VARCHAR"),
 )
@@ -67,23 +67,53 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def discover(inbox: Path) -> list[SourceFile]:
+def discover(inbox: Path, known: dict[str, tuple[int, int, str]] | None = None) -> list[SourceFile]:
     """Every file of the inbox that belongs to a feed, in the order later rows win.
 
     Order per feed: modification time, then file name (CONTRACT.md: the later name wins on
-    equal times). Files of no feed are ignored.
+    equal times). Files of no feed are ignored. ``known`` maps a file name to the size,
+    modification time and SHA-256 recorded at its last ingest: a file whose size and time
+    are unchanged is not read again to hash it.
     """
     if not inbox.is_dir():
         raise FileNotFoundError(f"inbox folder {inbox} does not exist")
+    known = known or {}
     found: list[SourceFile] = []
     for path in sorted(inbox.iterdir()):
         feed = feed_of(path.name)
         if feed is None or not path.is_file():
             continue
         stat = path.stat()
-        found.append(SourceFile(feed.name, path, stat.st_size, stat.st_mtime_ns, _sha256(path)))
+        size, mtime, digest = known.get(path.name, (-1, -1, ""))
+        if (size, mtime) != (stat.st_size, stat.st_mtime_ns):
+            digest = _sha256(path)
+        found.append(SourceFile(feed.name, path, stat.st_size, stat.st_mtime_ns, digest))
     found.sort(key=lambda f: (f.feed, f.mtime_ns, f.name))
     return found
+
+
+@dataclass(frozen=True)
+class IngestPlan:
+    """What an incremental ingest does: files to (re)read, files whose rows go."""
+
+    read: list[SourceFile]
+    keep: list[SourceFile]
+    drop: list[tuple[str, str]]  # (feed, file name) whose raw rows are deleted
+
+
+def plan_ingest(files: list[SourceFile], ingested: dict[str, tuple[str, str]]) -> IngestPlan:
+    """Compare the inbox with what was ingested (file name -> (feed, SHA-256)).
+
+    A file with the same name and content is kept as it is (only its modification time is
+    updated, since it orders later exports); a changed file replaces its rows; a file that
+    left the inbox takes its rows with it.
+    """
+    current = {f.name for f in files}
+    keep = [f for f in files if ingested.get(f.name) == (f.feed, f.sha256)]
+    read = [f for f in files if ingested.get(f.name) != (f.feed, f.sha256)]
+    drop = [(feed, name) for name, (feed, _) in ingested.items() if name not in current]
+    drop += [(ingested[f.name][0], f.name) for f in read if f.name in ingested]
+    return IngestPlan(read=read, keep=keep, drop=sorted(set(drop)))
 
 
 def _quote_ident(name: str) -> str:
@@ -307,11 +337,31 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, source: SourceFile, feed: Feed, 
 _READERS = {"csv": _read_csv, "parquet": _read_parquet, "jsonl": _read_jsonl}
 
 
-def create_raw_table(con: duckdb.DuckDBPyConnection, feed: Feed, table: str) -> None:
-    """An empty raw table: the contract's columns as text plus lineage columns."""
-    cols = [f"{_quote_ident(c)} VARCHAR" for c in feed.columns]
-    cols += [f"{name} {dtype}" for name, dtype in RAW_EXTRA_COLUMNS]
-    con.execute(f"CREATE OR REPLACE TABLE {table} ({', '.join(cols)})")
+def raw_columns(feed: Feed) -> list[tuple[str, str]]:
+    """The columns of ``raw.<feed>``: the contract's columns as text plus lineage columns."""
+    return [(c, "VARCHAR") for c in feed.columns] + list(RAW_EXTRA_COLUMNS)
+
+
+def create_raw_table(
+    con: duckdb.DuckDBPyConnection, feed: Feed, table: str, replace: bool = True
+) -> bool:
+    """Create the raw table (empty); with ``replace=False`` keep one of the right shape.
+
+    Returns True when the table was (re)created empty, False when an existing one was kept.
+    """
+    wanted = raw_columns(feed)
+    if not replace:
+        schema, name = table.split(".")
+        have = con.execute(
+            """SELECT column_name, data_type FROM information_schema.columns
+            WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position""",
+            [schema, name],
+        ).fetchall()
+        if [(c, t) for c, t in have] == wanted:
+            return False
+    cols = ", ".join(f"{_quote_ident(c)} {t}" for c, t in wanted)
+    con.execute(f"CREATE OR REPLACE TABLE {table} ({cols})")
+    return True
 
 
 def read_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: str) -> int:

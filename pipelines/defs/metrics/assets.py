@@ -28,8 +28,19 @@ OWNERS = ["team:impact"]
 
 
 def read_table(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
-    """A warehouse table as a Polars frame (Arrow, no copy through pandas)."""
-    return con.sql(f"SELECT * FROM {table}").pl()
+    """A warehouse table as a Polars frame (Arrow, no copy through pandas), in a fixed order.
+
+    Sums and products of floats depend on the order of their terms in the last bit; reading
+    in key order makes the same warehouse give byte-identical metrics on every run.
+    """
+    # The first two columns are the key of every table read here (an id, or id + wave).
+    keys = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema || '.' || "
+        "table_name = ? ORDER BY ordinal_position LIMIT 2",
+        [table],
+    ).fetchall()
+    order = ", ".join(f'"{k}"' for (k,) in keys)
+    return con.sql(f"SELECT * FROM {table} ORDER BY {order}").pl()
 
 
 def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
