@@ -30,7 +30,7 @@ else):
 * A city listed twice by one funder yields one ``city=`` segment (first position).
 """
 
-from transforms.impact_metrics import IMPACT_METRICS_SCHEMA, impact_metrics
+from transforms.impact_metrics import IMPACT_METRICS_SCHEMA, canonical_order, impact_metrics
 from transforms.match_outcomes import first_matches, match_outcomes
 from transforms.registry import LEVELS, METRIC_DEFINITIONS, METRICS, Metric
 from transforms.scope import Funder, Scope, as_of_date, berlin_date
@@ -47,6 +47,7 @@ __all__ = [
     "Z",
     "as_of_date",
     "berlin_date",
+    "canonical_order",
     "first_matches",
     "greenwood_ci",
     "impact_metrics",

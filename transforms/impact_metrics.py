@@ -15,9 +15,9 @@ import polars as pl
 from transforms.match_outcomes import match_outcomes
 from transforms.registry import METRICS
 from transforms.scope import Funder, Scope, ensure_utc
-from transforms.segments import suppress
+from transforms.segments import PARTICIPANT, segment_list, suppress
 
-__all__ = ["IMPACT_METRICS_SCHEMA", "impact_metrics"]
+__all__ = ["IMPACT_METRICS_SCHEMA", "canonical_order", "impact_metrics"]
 
 IMPACT_METRICS_SCHEMA = pl.Schema(
     {
@@ -97,4 +97,32 @@ def impact_metrics(
         .join(funder_order, on="funder_id", how="left")
         .sort("_funder_order", "_metric_order", "seg_order")
         .select([pl.col(name).cast(dtype) for name, dtype in IMPACT_METRICS_SCHEMA.items()])
+    )
+
+
+def canonical_order(
+    metrics: pl.LazyFrame, funders: Sequence[Funder], as_of: dt.date | dt.datetime
+) -> pl.LazyFrame:
+    """``marts.impact_metrics`` rows in report order: funder (as given), metric, segment.
+
+    A table read back from the warehouse has no order of its own; reports and CSVs use this
+    one so that the same figures always come out in the same rows.
+    """
+    scope = Scope.of(tuple(funders), as_of)
+    metric_order = pl.LazyFrame(
+        {"metric_id": list(METRICS), "_metric_order": range(len(METRICS))},
+        schema={"metric_id": pl.String, "_metric_order": pl.Int64},
+    )
+    funder_order = pl.LazyFrame(
+        {"funder_id": [f.id for f in scope.funders], "_funder_order": range(len(scope.funders))},
+        schema={"funder_id": pl.String, "_funder_order": pl.Int64},
+    ).unique(subset="funder_id", keep="first")
+    segments = segment_list(scope, PARTICIPANT).select("funder_id", "segment", "seg_order")
+    return (
+        metrics.lazy()
+        .join(funder_order, on="funder_id", how="left")
+        .join(metric_order, on="metric_id", how="left")
+        .join(segments, on=["funder_id", "segment"], how="left")
+        .sort("_funder_order", "_metric_order", "seg_order", "segment", nulls_last=True)
+        .drop("_funder_order", "_metric_order", "seg_order")
     )

@@ -18,7 +18,7 @@ import reports
 from pipelines.defs.metrics.assets import impact_metrics, match_outcomes, read_table
 from pipelines.funders import load_funders
 from pipelines.resources import Settings, Warehouse
-from transforms import METRICS, Funder, Scope
+from transforms import METRICS, Funder, Scope, canonical_order
 from transforms.report_series import monthly_outputs, survival_curve
 
 
@@ -99,7 +99,7 @@ def funder_reports(
     as_of = settings.as_of_date()
     scope = Scope.of(funders, as_of)
     with warehouse.connect() as con:
-        metrics = read_table(con, "marts.impact_metrics")
+        metrics = canonical_order(read_table(con, "marts.impact_metrics"), funders, as_of).collect()
         participants = con.sql(
             'SELECT participant_id, city, "group", gender, birth_year, registered_at '
             "FROM core.participants"
