@@ -1,6 +1,6 @@
 """An independent, plain-Python reading of METRICS.md, used to check ``transforms``.
 
-Written from the spec alone (METRICS.md, MATCHING.md, CONTRACT.md, CORE_SCHEMA.tmp.md):
+Written from the spec alone (METRICS.md, MATCHING.md, CONTRACT.md, docs/warehouse.md):
 loops, dicts, ``datetime``/``zoneinfo``, ``statistics`` and ``scipy.stats`` only.
 """
 

@@ -1,4 +1,4 @@
-"""A tiny builder of core tables (CORE_SCHEMA.tmp.md) for hand-made adversarial cases."""
+"""A tiny builder of core tables (docs/warehouse.md) for hand-made adversarial cases."""
 
 from __future__ import annotations
 
