@@ -5,6 +5,7 @@ Polars frames) and call :func:`render_report`. The package imports nothing from
 ``pipelines``, ``transforms`` or ``matching_core``.
 """
 
+from reports.batch import render_many
 from reports.labels import METRIC_LABELS, MetricLabel
 from reports.model import (
     CheckOutcome,
@@ -36,6 +37,7 @@ __all__ = [
     "metrics_csv_rows",
     "neutralise_formula",
     "render_html",
+    "render_many",
     "render_report",
     "write_atomic",
 ]

@@ -99,12 +99,13 @@ def match_outcomes(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
     """Per match: first meeting, meetings in 90 days, sustained, maturity, ended or censored, duration."""
     as_of = settings.as_of_date()
     with warehouse.connect() as con:
+        # Only attended tandem meetings count for outcomes: filter and project in SQL.
+        meetings = con.sql(
+            """SELECT match_id, event_kind, event_date, attended FROM core.feedback
+            WHERE event_kind = 'tandem_meeting' AND attended ORDER BY match_id, event_date"""
+        ).pl()
         outcomes = compute_match_outcomes(
-            read_table(con, "core.matches").lazy(),
-            read_table(con, "core.feedback")
-            .select("match_id", "event_kind", "event_date", "attended")
-            .lazy(),
-            as_of,
+            read_table(con, "core.matches").lazy(), meetings.lazy(), as_of
         ).collect()
         write_table(con, "marts.match_outcomes", outcomes)
         schema = table_metadata(con, "marts.match_outcomes")
@@ -117,6 +118,12 @@ def match_outcomes(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
         }
     )
 
+
+#: The feedback columns the metrics use (never the free-text comment).
+FEEDBACK_COLUMNS = (
+    "feedback_id, participant_id, event_kind, match_id, event_id, event_date, attended, "
+    "rating, would_meet_again, new_contacts_other_group"
+)
 
 HEADLINE = ["registrations", "matches_made", "sustained_rate", "tandem_survival_182d"]
 
@@ -138,7 +145,9 @@ def impact_metrics(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
         metrics = compute_impact_metrics(
             participants.lazy(),
             matches.lazy(),
-            read_table(con, "core.feedback").drop("comment").lazy(),
+            con.sql(f"SELECT {FEEDBACK_COLUMNS} FROM core.feedback ORDER BY feedback_id")
+            .pl()
+            .lazy(),
             read_table(con, "core.surveys").lazy(),
             read_table(con, "marts.match_proposals").lazy(),
             match_scores(participants, matches).lazy(),

@@ -6,6 +6,7 @@ as plain data and hands it to :func:`reports.render_report`, which writes every 
 atomically. Paths and page counts go to the metadata; no figure below 5 does.
 """
 
+import os
 import subprocess
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
@@ -123,7 +124,7 @@ def funder_reports(
     )
     definitions = _definitions()
     root = settings.reports_path.resolve()
-    rendered: dict[str, reports.RenderedReport] = {}
+    jobs: list[tuple[reports.ReportInput, Path]] = []
     for funder in funders:
         out_dir = (root / funder.id).resolve()
         if out_dir.parent != root:  # ids are validated; this guards the path anyway
@@ -141,8 +142,11 @@ def funder_reports(
             data_quality=feeds,
             checks=checks,
         )
-        rendered[funder.id] = reports.render_report(report_input, out_dir)
-        context.log.info(f"wrote the report of {funder.id} ({rendered[funder.id].pages} pages)")
+        jobs.append((report_input, out_dir))
+    results = reports.render_many(jobs, workers=os.cpu_count() or 1)
+    rendered = dict(zip([f.id for f in funders], results, strict=True))
+    for fid, result in rendered.items():
+        context.log.info(f"wrote the report of {fid} ({result.pages} pages)")
     table = "| funder | pages | PDF (under BT_REPORTS) |\n|---|---:|---|\n" + "".join(
         f"| {fid} | {r.pages} | `{fid}/report.pdf` |\n" for fid, r in rendered.items()
     )
