@@ -20,13 +20,18 @@ from pipelines.defs.metadata import table_metadata
 from pipelines.resources import Settings, Warehouse
 from pipelines.safe_io import atomic_write_csv
 
-#: Waiting (MATCHING.md): status `waiting` and no match without `ended_at`.
+#: Waiting (MATCHING.md): status `waiting` and no match without `ended_at`. An anti-join on
+#: the people of open matches (one hash join, not a per-row search of both id columns).
 WAITING_SQL = """
+WITH in_open_match AS (
+    SELECT newcomer_id AS participant_id FROM core.matches WHERE ended_at IS NULL
+    UNION
+    SELECT local_id FROM core.matches WHERE ended_at IS NULL
+)
 SELECT p.* FROM core.participants p
+ANTI JOIN in_open_match o ON o.participant_id = p.participant_id
 WHERE p.status = 'waiting'
-  AND NOT EXISTS (
-      SELECT 1 FROM core.matches m
-      WHERE m.ended_at IS NULL AND p.participant_id IN (m.newcomer_id, m.local_id))
+ORDER BY p.participant_id
 """
 
 
