@@ -32,6 +32,7 @@ else):
 
 from transforms.impact_metrics import IMPACT_METRICS_SCHEMA, canonical_order, impact_metrics
 from transforms.match_outcomes import first_matches, match_outcomes
+from transforms.matching_quality import waiting
 from transforms.registry import LEVELS, METRIC_DEFINITIONS, METRICS, Metric
 from transforms.scope import Funder, Scope, as_of_date, berlin_date
 from transforms.stats import Z, greenwood_ci, kaplan_meier, t_ci, wilson_ci
@@ -54,5 +55,6 @@ __all__ = [
     "kaplan_meier",
     "match_outcomes",
     "t_ci",
+    "waiting",
     "wilson_ci",
 ]

@@ -19,20 +19,7 @@ from pipelines.defs.ingest.assets import core_matches, core_participants
 from pipelines.defs.metadata import table_metadata
 from pipelines.resources import Settings, Warehouse
 from pipelines.safe_io import atomic_write_csv
-
-#: Waiting (MATCHING.md): status `waiting` and no match without `ended_at`. An anti-join on
-#: the people of open matches (one hash join, not a per-row search of both id columns).
-WAITING_SQL = """
-WITH in_open_match AS (
-    SELECT newcomer_id AS participant_id FROM core.matches WHERE ended_at IS NULL
-    UNION
-    SELECT local_id FROM core.matches WHERE ended_at IS NULL
-)
-SELECT p.* FROM core.participants p
-ANTI JOIN in_open_match o ON o.participant_id = p.participant_id
-WHERE p.status = 'waiting'
-ORDER BY p.participant_id
-"""
+from transforms import waiting as waiting_people
 
 
 class MatchingConfig(dg.Config):
@@ -141,8 +128,12 @@ def match_proposals(
     """Optimal new tandems (maximum total score) for everyone waiting, in `marts.match_proposals`."""
     as_of = settings.as_of_date()
     with warehouse.connect() as con:
-        waiting = con.sql(WAITING_SQL).pl()
-        previous = con.sql("SELECT newcomer_id, local_id FROM core.matches").pl()
+        participants = con.sql("SELECT * FROM core.participants ORDER BY participant_id").pl()
+        previous = con.sql(
+            "SELECT newcomer_id, local_id, ended_at FROM core.matches ORDER BY ALL"
+        ).pl()
+    # One definition of "waiting" (status waiting, no open match) for matching and metrics.
+    waiting = waiting_people(participants.lazy(), previous.lazy()).collect()
     started = time.perf_counter()
     proposals = propose_matches(
         waiting, previous, weights=config.weights(), min_score=config.min_score
