@@ -73,6 +73,18 @@ class Settings(dg.ConfigurableResource):
         return parse_as_of(self.as_of)
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Everything inside is committed together or, on any error or kill, not at all."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 class WarehouseBusyError(RuntimeError):
     """Another process holds the DuckDB warehouse's write lock."""
 

@@ -17,7 +17,7 @@ from pipelines.defs.ingest import erasure
 from pipelines.defs.ingest.read import create_raw_table, discover, plan_ingest, read_file
 from pipelines.defs.ingest.validate import FeedCounts, validate_feed
 from pipelines.defs.metadata import table_metadata
-from pipelines.resources import Settings, Warehouse
+from pipelines.resources import Settings, Warehouse, transaction
 
 OWNERS = ["team:data-engineering"]
 
@@ -72,8 +72,7 @@ def raw_inbox(
             ).fetchall()
         }
         files = discover(settings.inbox_path, known)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             fresh = {
                 feed.name: create_raw_table(con, feed, f"raw.{feed.name}", replace=False)
                 for feed in FEEDS
@@ -110,10 +109,6 @@ def raw_inbox(
                     "INSERT INTO meta.source_files VALUES (?, ?, ?, ?, ?, ?, now())",
                     [source.feed, source.name, source.size, source.mtime_ns, source.sha256, n],
                 )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         schemas = {feed.name: table_metadata(con, f"raw.{feed.name}") for feed in FEEDS}
     context.log.info(
         f"{len(plan.read)} file(s) read, {len(plan.keep)} unchanged, "
@@ -158,14 +153,9 @@ def _counts_metadata(counts: FeedCounts) -> dict[str, int]:
 def _validate(warehouse: Warehouse, feed: Feed, as_of: date) -> tuple[FeedCounts, dict]:
     with warehouse.connect() as con:
         _ensure_meta(con)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             counts = validate_feed(con, feed, as_of, f"core.{feed.core_table}")
             _record_counts(con, counts)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         return counts, table_metadata(con, f"core.{feed.core_table}")
 
 
@@ -179,8 +169,7 @@ def erasure_ledger(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
     """Record valid erasure requests as hashes in `meta.erasure_ledger` and purge every table of the erased."""
     with warehouse.connect() as con:
         _ensure_meta(con)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             counts = validate_feed(con, ERASURES, settings.as_of_date(), "_bt_erasures")
             new = erasure.record_requests(con, "_bt_erasures")
             con.execute("DROP TABLE _bt_erasures")
@@ -190,10 +179,6 @@ def erasure_ledger(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
                 "SELECT count(*) FILTER (kind = 'participant'), count(*) FILTER (kind = 'match') "
                 "FROM meta.erasure_ledger"
             ).fetchone()
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     return dg.MaterializeResult(
         metadata={
             **_counts_metadata(counts),

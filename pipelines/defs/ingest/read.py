@@ -14,7 +14,6 @@ import codecs
 import csv
 import hashlib
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -378,8 +377,3 @@ def read_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: str) ->
         raise UnreadableFileError(
             f"{source.name}: cannot be read as {source.fmt.upper()} ({type(exc).__name__})"
         ) from exc
-
-
-def file_mtime_ns(path: Path) -> int:
-    """Modification time of a file in nanoseconds (the ordering key of later exports)."""
-    return os.stat(path).st_mtime_ns

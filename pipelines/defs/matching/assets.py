@@ -17,7 +17,7 @@ from matching_core import DEFAULT_MIN_SCORE, Weights, propose_matches
 from pipelines.contract import interests
 from pipelines.defs.ingest.assets import core_matches, core_participants
 from pipelines.defs.metadata import table_metadata
-from pipelines.resources import Settings, Warehouse
+from pipelines.resources import Settings, Warehouse, transaction
 from pipelines.safe_io import atomic_write_csv
 from transforms import waiting as waiting_people
 
@@ -140,17 +140,12 @@ def match_proposals(
     ).with_columns(proposed_at=pl.lit(as_of, pl.Date))
     seconds = time.perf_counter() - started
     with warehouse.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.register("_bt_proposals", proposals.to_arrow())
             con.execute(
                 "CREATE OR REPLACE TABLE marts.match_proposals AS SELECT * FROM _bt_proposals"
             )
             con.unregister("_bt_proposals")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         schema = table_metadata(con, "marts.match_proposals")
     files = write_city_exports(
         coordinator_export(proposals, waiting), settings.reports_path / "proposals"

@@ -20,7 +20,7 @@ from pipelines.defs.ingest.assets import (
 from pipelines.defs.matching.assets import match_proposals
 from pipelines.defs.metadata import table_metadata
 from pipelines.funders import load_funders
-from pipelines.resources import Settings, Warehouse
+from pipelines.resources import Settings, Warehouse, transaction
 from transforms import impact_metrics as compute_impact_metrics
 from transforms import match_outcomes as compute_match_outcomes
 
@@ -45,15 +45,10 @@ def read_table(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
 
 def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Replace ``table`` with ``frame`` in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.register("_bt_frame", frame.to_arrow())
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _bt_frame")
         con.unregister("_bt_frame")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def match_scores(participants: pl.DataFrame, matches: pl.DataFrame) -> pl.DataFrame:
