@@ -110,7 +110,9 @@ class Warehouse(dg.ConfigurableResource):
                 con = duckdb.connect(str(db))
                 break
             except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                if "lock" not in str(exc).lower():
+                    raise  # not a lock (a damaged or foreign file): say what it is
+                if time.monotonic() > deadline:
                     raise WarehouseBusyError(
                         f"warehouse {db.name} is locked by another process (a run is writing); "
                         "try again when it has finished"

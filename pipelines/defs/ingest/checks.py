@@ -11,8 +11,10 @@ Metadata carries counts and expectation names only, never a value from the data:
 """
 
 import html
+import json
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -127,9 +129,10 @@ def run_suite(
         frame: pd.DataFrame = con.sql(f"SELECT {', '.join(scalar)} FROM core.{table}{sample}").df()
 
     context = gx.get_context(mode="ephemeral")
-    site = docs_dir / table if docs_dir else None
+    # Each validation builds a new folder; the index switches to it atomically afterwards,
+    # so a run killed half-way never leaves the linked docs partial or missing.
+    site = docs_dir / f"{table}-{uuid.uuid4().hex[:12]}" if docs_dir else None
     if site is not None:
-        shutil.rmtree(site, ignore_errors=True)  # one current validation per table
         context.add_data_docs_site(
             site_name=table,
             site_config={
@@ -172,8 +175,8 @@ def run_suite(
     )
     run = checkpoint.run(batch_parameters={"dataframe": frame})
     result = next(iter(run.run_results.values()))
-    if docs_dir is not None:
-        write_docs_index(docs_dir)
+    if site is not None:
+        publish_docs(site)
 
     failed = [
         {
@@ -207,12 +210,17 @@ def run_suite(
     )
 
 
-def write_docs_index(docs_dir: Path) -> None:
-    """``docs_dir/index.html``: a plain page linking each core table's Data Docs site."""
+def publish_docs(site: Path) -> None:
+    """Point the Data Docs index at ``site`` (atomically), then remove older builds."""
+    docs_dir = site.parent
+    table = site.name.rsplit("-", 1)[0]
+    latest_file = docs_dir / "latest.json"
+    latest = json.loads(latest_file.read_text("utf-8")) if latest_file.is_file() else {}
+    latest[table] = site.name
+    write_atomic(latest_file, json.dumps(latest, indent=1, sort_keys=True).encode("utf-8"))
     links = "".join(
-        f'<li><a href="{html.escape(d.name)}/index.html">core.{html.escape(d.name)}</a></li>'
-        for d in sorted(docs_dir.iterdir())
-        if (d / "index.html").is_file()
+        f'<li><a href="{html.escape(folder)}/index.html">core.{html.escape(name)}</a></li>'
+        for name, folder in sorted(latest.items())
     )
     page = (
         '<!doctype html><html lang="en"><meta charset="utf-8">'
@@ -220,6 +228,9 @@ def write_docs_index(docs_dir: Path) -> None:
         f"<p>The latest validation of each core table.</p><ul>{links}</ul></html>"
     )
     write_atomic(docs_dir / "index.html", page.encode("utf-8"))
+    for old in docs_dir.glob(f"{table}-*"):
+        if old.is_dir() and old.name != site.name:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def reconciliation(warehouse: Warehouse, feed: Feed) -> dg.AssetCheckResult:

@@ -14,10 +14,12 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from pipelines.contract import FEEDS, Feed, feed_of
 
@@ -33,6 +35,7 @@ RAW_EXTRA_COLUMNS: tuple[tuple[str, str], ...] = (
 # A CSV line may legitimately hold a very long (to-be-quarantined) field: DuckDB's default
 # 2 MB line limit would turn a 10 MB comment into a file error instead of a quarantine row.
 MAX_LINE_BYTES = 512 * 1024 * 1024
+MIN_LINE_BYTES = 2 * 1024 * 1024
 
 
 class UnreadableFileError(RuntimeError):
@@ -140,27 +143,43 @@ def _check_columns(source: SourceFile, feed: Feed, header: list[str]) -> list[st
 def _csv_header(source: SourceFile) -> list[str]:
     with source.path.open("rb") as fh:
         head = fh.read(1 << 16)
-    line = head.split(b"\n", 1)[0]
+    line = re.split(rb"\r\n|\r|\n", head, maxsplit=1)[0]
     try:
         text = line.decode("utf-8-sig")
+        first = next(csv.reader(io.StringIO(text)), None)
     except UnicodeDecodeError as exc:
         raise UnreadableFileError(f"{source.name}: not valid UTF-8 (header row)") from exc
-    first = next(csv.reader(io.StringIO(text)), None)
+    except csv.Error as exc:
+        raise UnreadableFileError(f"{source.name}: unreadable CSV header ({exc})") from exc
     if not first:
         raise UnreadableFileError(f"{source.name}: no header row")
-    return first
+    # An unnamed column (a trailing comma in a spreadsheet export) is kept under a
+    # placeholder name, which matches no contract column and is therefore ignored.
+    return [name if name.strip() else f"_unnamed_{i + 1}" for i, name in enumerate(first)]
 
 
-def _check_utf8(source: SourceFile) -> None:
-    """Fail on any invalid UTF-8, streaming so a huge file costs no memory."""
+def _check_utf8(source: SourceFile) -> int:
+    """Fail on any invalid UTF-8, streaming so a huge file costs no memory.
+
+    Returns the longest physical line in bytes, which sizes the CSV reader's line limit
+    (DuckDB's read buffer grows with that limit, so it must not be set far above need).
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
+    longest, carry = 0, 0
     with source.path.open("rb") as fh:
         try:
             for block in iter(lambda: fh.read(1 << 22), b""):
                 decoder.decode(block)
+                lines = block.split(b"\n")
+                if len(lines) == 1:
+                    carry += len(block)
+                    continue
+                longest = max(longest, carry + len(lines[0]), max(map(len, lines[1:-1]), default=0))
+                carry = len(lines[-1])
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             raise UnreadableFileError(f"{source.name}: not valid UTF-8") from exc
+    return max(longest, carry)
 
 
 def _drop_quietly(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
@@ -184,6 +203,8 @@ def _select_list(feed: Feed, present: list[str], value_sql: dict[str, str]) -> s
 
 def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceFile, feed: Feed, target: str) -> int:
     names = _check_columns(source, feed, _csv_header(source))
+    # A quoted field may span lines: allow well above the longest physical line.
+    max_line = min(MAX_LINE_BYTES, max(MIN_LINE_BYTES, 4 * _check_utf8(source)))
     columns = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
     path = _sql_str(str(source.path))
     rejects, scan = "_bt_rejects", "_bt_reject_scans"
@@ -193,7 +214,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceFile, feed: Feed, ta
         SELECT * FROM read_csv({path}, header = true, auto_detect = false, delim = ',',
             quote = '"', escape = '"', columns = {columns}, all_varchar = true,
             strict_mode = true, store_rejects = true, rejects_table = '{rejects}',
-            rejects_scan = '{scan}', max_line_size = {MAX_LINE_BYTES}, encoding = 'utf-8',
+            rejects_scan = '{scan}', max_line_size = {max_line}, encoding = 'utf-8',
             parallel = true)"""
     )
     try:
@@ -274,6 +295,12 @@ def _read_parquet(
     except duckdb.Error as exc:
         raise UnreadableFileError(f"{source.name}: not a readable Parquet file") from exc
     raw_names = [row[0] for row in schema]
+    # DuckDB renames a repeated column (x, x_1): check the file's own names for repeats.
+    try:
+        file_names = pq.read_schema(source.path).names
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise UnreadableFileError(f"{source.name}: not a readable Parquet file") from exc
+    _check_columns(source, feed, file_names)
     names = _check_columns(source, feed, raw_names)
     value_sql = {
         n: _as_text_parquet(orig, row[1])
@@ -310,10 +337,27 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, source: SourceFile, feed: Feed, 
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _bt_json AS SELECT json FROM read_ndjson_objects({path})"
         )
+        not_object = con.execute(
+            "SELECT min(k) FROM (SELECT json_type(json) AS t, row_number() OVER () AS k "
+            "FROM _bt_json) WHERE t IS DISTINCT FROM 'OBJECT'"
+        ).fetchone()[0]
+        if not_object is not None:
+            raise UnreadableFileError(
+                f"{source.name}: line {not_object} is not a JSON object (JSON Lines needs one "
+                "object per line)"
+            )
+        repeated = con.execute(
+            "SELECT count(*) FROM _bt_json WHERE len(json_keys(json)) <> "
+            "len(list_distinct(list_transform(json_keys(json), lambda k: lower(trim(k)))))"
+        ).fetchone()[0]
+        if repeated:
+            raise UnreadableFileError(f"{source.name}: a key is repeated within one object")
         keys = con.execute("SELECT DISTINCT unnest(json_keys(json)) FROM _bt_json").fetchall()
     except duckdb.Error as exc:
         raise UnreadableFileError(f"{source.name}: not JSON Lines (one object per line)") from exc
-    key_names = [k[0] for k in keys]
+    # Only keys that name a contract column are extracted; others are ignored like extra
+    # CSV columns (and an odd key, e.g. one with a quote, cannot break the JSON path).
+    key_names = [k for (k,) in keys if k.strip().lower() in feed.columns]
     names = _check_columns(source, feed, key_names)
     value_sql = {n: _json_text(f"__k{i}") for i, n in enumerate(names)}
     extracts = ", ".join(
