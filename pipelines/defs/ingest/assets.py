@@ -87,20 +87,18 @@ def raw_inbox(
             plan = plan_ingest(files, ingested)
             for feed, name in plan.drop:
                 con.execute(f"DELETE FROM raw.{feed} WHERE _source_file = ?", [name])
+            # Kept files keep their first ingest's row count and time; only the
+            # modification time is refreshed (it orders later exports).
+            con.execute("CREATE OR REPLACE TEMP TABLE _bt_prev AS SELECT * FROM meta.source_files")
             con.execute("DELETE FROM meta.source_files")
             for source in plan.keep:
                 con.execute(
-                    "INSERT INTO meta.source_files VALUES (?, ?, ?, ?, ?, "
-                    "(SELECT count(*) FROM raw." + source.feed + " WHERE _source_file = ?), now())",
-                    [
-                        source.feed,
-                        source.name,
-                        source.size,
-                        source.mtime_ns,
-                        source.sha256,
-                        source.name,
-                    ],
+                    """INSERT INTO meta.source_files
+                    SELECT feed, file_name, ?, ?, sha256, rows_read, ingested_at
+                    FROM _bt_prev WHERE file_name = ?""",
+                    [source.size, source.mtime_ns, source.name],
                 )
+            con.execute("DROP TABLE _bt_prev")
             for source in plan.read:
                 context.log.info(f"reading {source.name} ({source.size:,} bytes)")
                 n = read_file(con, source, f"raw.{source.feed}")
