@@ -51,7 +51,7 @@ from scipy.sparse.csgraph import (
 from matching_core._profiles import FrameLike
 from matching_core.eligibility import (
     _check_min_score,
-    city_candidates,
+    each_city,
     pairs_frame,
     prepare,
 )
@@ -277,15 +277,7 @@ def propose_matches(
     min_score = _check_min_score(min_score)
     population = prepare(participants, previous_matches)
     rows_new, rows_loc = [], []
-    for k in range(len(population.cities)):
-        n_rows, l_rows = population.newcomers[k], population.locals_[k]
-        i, j, score = city_candidates(
-            population.profiles.take(n_rows),
-            population.profiles.take(l_rows),
-            population.previous[k],
-            weights,
-            min_score,
-        )
+    for n_rows, l_rows, i, j, score in each_city(population, weights, min_score):
         si, sj = max_weight_matching(i, j, score, (n_rows.size, l_rows.size))
         rows_new.append(n_rows[si])
         rows_loc.append(l_rows[sj])

@@ -13,6 +13,7 @@ matrix ever spans a whole country.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -201,6 +202,22 @@ def city_candidates(
     )
 
 
+def each_city(
+    population: Population, weights: Weights, min_score: float
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per city: its newcomer and local rows and the eligible pairs ``(i, j, score)`` among them."""
+    for k in range(len(population.cities)):
+        n_rows, l_rows = population.newcomers[k], population.locals_[k]
+        i, j, score = city_candidates(
+            population.profiles.take(n_rows),
+            population.profiles.take(l_rows),
+            population.previous[k],
+            weights,
+            min_score,
+        )
+        yield n_rows, l_rows, i, j, score
+
+
 def pairs_frame(
     population: Population,
     rows_new: np.ndarray,
@@ -257,15 +274,7 @@ def candidate_pairs(
     min_score = _check_min_score(min_score)
     population = prepare(participants, previous_matches)
     rows_new, rows_loc = [], []
-    for k in range(len(population.cities)):
-        n_rows, l_rows = population.newcomers[k], population.locals_[k]
-        i, j, _ = city_candidates(
-            population.profiles.take(n_rows),
-            population.profiles.take(l_rows),
-            population.previous[k],
-            weights,
-            min_score,
-        )
+    for n_rows, l_rows, i, j, _ in each_city(population, weights, min_score):
         rows_new.append(n_rows[i])
         rows_loc.append(l_rows[j])
     return pairs_frame(
