@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from reports import neutralise_formula, write_atomic
+from reports import neutralise_formula, sweep_temporaries, write_atomic
 
 
 def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
@@ -23,5 +23,6 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
 def atomic_write_csv(frame: pl.DataFrame, path: Path) -> None:
     """A CSV for people: formulas neutralised, UTF-8 with BOM (so spreadsheets read umlauts)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    sweep_temporaries(path.parent)
     body = neutralise_formulas(frame).write_csv()
     write_atomic(path, ("\ufeff" + body).encode("utf-8"))

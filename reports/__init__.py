@@ -21,6 +21,7 @@ from reports.render import (
     neutralise_formula,
     render_html,
     render_report,
+    sweep_temporaries,
     write_atomic,
 )
 
@@ -39,5 +40,6 @@ __all__ = [
     "render_html",
     "render_many",
     "render_report",
+    "sweep_temporaries",
     "write_atomic",
 ]

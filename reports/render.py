@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import ctypes
 import io
 import math
 import os
 import re
+import secrets
 import tempfile
+import time
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
@@ -40,6 +43,7 @@ __all__ = [
     "neutralise_formula",
     "render_html",
     "render_report",
+    "sweep_temporaries",
     "write_atomic",
 ]
 
@@ -161,24 +165,79 @@ def _metrics_csv(metrics: pl.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it into place.
+_TEMP_NAME = re.compile(r"^\.(.+)\.[A-Za-z0-9_]{6,}\.tmp$")
+_ORPHAN_AGE_S = 10.0
 
-    A reader sees the old file or the new one, never a partial one; on any error the
+
+_AT_FDCWD, _AT_SYMLINK_FOLLOW = -100, 0x400
+
+
+def _named_temp(path: Path) -> str:
+    return str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+
+
+def _link_open_file(fd: int, name: str) -> None:
+    """Give the unnamed ``O_TMPFILE`` inode behind ``fd`` the name ``name`` (Linux ``linkat``).
+
+    ``os.link`` cannot do this before Python 3.14: it calls ``link()``, which links the
+    ``/proc`` symlink itself instead of following it.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    source = f"/proc/self/fd/{fd}".encode()
+    if libc.linkat(_AT_FDCWD, source, _AT_FDCWD, os.fsencode(name), _AT_SYMLINK_FOLLOW) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), name)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a reader sees the old file or the new one.
+
+    On Linux the bytes go to an unnamed ``O_TMPFILE`` inode first, so even a
+    ``SIGKILL`` during the write leaves nothing behind; the finished inode is linked
+    under a hidden temporary name and renamed into place (a window of microseconds).
+    Elsewhere a named temporary file is written beside ``path``. On any error the
     temporary file is removed.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, 0o644)
+    except (AttributeError, OSError):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        linked = False
+    else:
+        tmp, linked = _named_temp(path), True
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+            os.fchmod(fh.fileno(), 0o644)
+            if linked:
+                _link_open_file(fh.fileno(), tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def sweep_temporaries(folder: Path, *, older_than_s: float = _ORPHAN_AGE_S) -> list[Path]:
+    """Remove temporary files :func:`write_atomic` left in ``folder`` when a process was killed.
+
+    Only hidden ``.<name>.<random>.tmp`` files older than ``older_than_s`` go, so a
+    concurrent writer's file (which lives for microseconds) is never touched.
+    """
+    removed = []
+    if not folder.is_dir():
+        return removed
+    now = time.time()
+    for entry in folder.iterdir():
+        if not _TEMP_NAME.match(entry.name) or not entry.is_file():
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            if now - entry.stat().st_mtime >= older_than_s:
+                entry.unlink()
+                removed.append(entry)
+    return removed
 
 
 def render_report(inp: ReportInput, out_dir: Path) -> RenderedReport:
@@ -189,6 +248,7 @@ def render_report(inp: ReportInput, out_dir: Path) -> RenderedReport:
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    sweep_temporaries(out_dir)
     html = render_html(inp)
     document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).render()
     pdf = document.write_pdf()

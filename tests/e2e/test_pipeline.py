@@ -69,6 +69,7 @@ def pipeline(tmp_path_factory) -> dict:
         "reports": reports,
         "funders": funders,
         "inbox": inbox,
+        "warehouse": warehouse,
     }
 
 
@@ -315,3 +316,63 @@ def test_assets_show_schema_row_count_and_previews(pipeline: dict) -> None:
         assert schema.columns and events[asset]["dagster/row_count"].value >= 0
     assert "| funder |" in events["impact_metrics"]["headline"].value
     assert events["funder_reports"]["reports"].value == 5
+
+
+def test_metrics_from_scoped_feedback_equal_metrics_from_the_whole_table(
+    pipeline: dict, tmp_path: Path
+) -> None:
+    """impact_metrics loads only the feedback some funder can use; the figures must not move.
+
+    On a copy of the warehouse, some Leipzig locals move to Dresden and a few Dresden
+    newcomers to Leipzig, so feedback rows whose writer and match lie in different
+    cities exist; a Leipzig-only funder must get the same figures either way.
+    """
+    import datetime as dt
+    import shutil
+
+    from pipelines.defs.metrics.assets import FEEDBACK_COLUMNS, match_scores, scoped_feedback
+    from pipelines.funders import load_funders
+    from transforms import impact_metrics
+
+    copy = tmp_path / "wh.duckdb"
+    shutil.copy(pipeline["warehouse"], copy)
+    leipzig = [f for f in load_funders(pipeline["funders"]) if f.cities == ("Leipzig",)]
+    assert leipzig
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            """UPDATE core.participants SET city = 'Dresden'
+            WHERE city = 'Leipzig' AND "group" = 'local' AND hash(participant_id) % 3 = 0"""
+        )
+        con.execute(
+            """UPDATE core.participants SET city = 'Leipzig'
+            WHERE city = 'Dresden' AND "group" = 'newcomer' AND hash(participant_id) % 5 = 0"""
+        )
+        participants = con.sql("SELECT * FROM core.participants ORDER BY participant_id").pl()
+        matches = con.sql("SELECT * FROM core.matches ORDER BY match_id").pl()
+        surveys = con.sql("SELECT * FROM core.surveys ORDER BY participant_id, wave").pl()
+        proposals = con.sql("SELECT * FROM marts.match_proposals ORDER BY ALL").pl()
+        whole = con.sql(f"SELECT {FEEDBACK_COLUMNS} FROM core.feedback ORDER BY feedback_id").pl()
+        scoped = scoped_feedback(con, leipzig)
+        crossing = con.execute(
+            """SELECT count(*) FROM core.feedback f
+            JOIN core.participants w USING (participant_id)
+            JOIN core.matches m USING (match_id)
+            JOIN core.participants n ON n.participant_id = m.newcomer_id
+            WHERE (w.city = 'Leipzig') <> (n.city = 'Leipzig')"""
+        ).fetchone()[0]
+    assert crossing > 0, "the copy must hold feedback whose writer and match differ in scope"
+    assert 0 < scoped.height < whole.height
+
+    def figures(feedback: pl.DataFrame) -> pl.DataFrame:
+        return impact_metrics(
+            participants.lazy(),
+            matches.lazy(),
+            feedback.lazy(),
+            surveys.lazy(),
+            proposals.lazy(),
+            match_scores(participants, matches).lazy(),
+            leipzig,
+            dt.date.fromisoformat(AS_OF),
+        ).collect()
+
+    assert figures(scoped).equals(figures(whole))

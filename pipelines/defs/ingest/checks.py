@@ -35,7 +35,7 @@ from pipelines.contract import (
 from pipelines.defs.ingest import erasure
 from pipelines.defs.ingest.assets import CORE_ASSETS, erasure_ledger
 from pipelines.resources import Settings, Warehouse
-from reports import write_atomic
+from reports import sweep_temporaries, write_atomic
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -215,6 +215,7 @@ def publish_docs(site: Path) -> None:
     docs_dir = site.parent
     table = site.name.rsplit("-", 1)[0]
     latest_file = docs_dir / "latest.json"
+    sweep_temporaries(docs_dir)
     latest = json.loads(latest_file.read_text("utf-8")) if latest_file.is_file() else {}
     latest[table] = site.name
     write_atomic(latest_file, json.dumps(latest, indent=1, sort_keys=True).encode("utf-8"))

@@ -5,6 +5,7 @@ and write each mart in one transaction. Metadata holds counts only.
 """
 
 import time
+from collections.abc import Sequence
 
 import dagster as dg
 import duckdb
@@ -21,6 +22,7 @@ from pipelines.defs.matching.assets import match_proposals
 from pipelines.defs.metadata import table_metadata
 from pipelines.funders import load_funders
 from pipelines.resources import Settings, Warehouse, transaction
+from transforms import Funder
 from transforms import impact_metrics as compute_impact_metrics
 from transforms import match_outcomes as compute_match_outcomes
 
@@ -123,6 +125,31 @@ FEEDBACK_COLUMNS = (
 HEADLINE = ["registrations", "matches_made", "sustained_rate", "tandem_survival_182d"]
 
 
+def scoped_feedback(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) -> pl.DataFrame:
+    """The ``core.feedback`` rows some funder's metrics can use, in ``feedback_id`` order.
+
+    A feedback row enters a metric through its writer's city (ratings, answers, group
+    events) or through its match's city, the newcomer's (meetings, match outcomes), and
+    only when that city is one of a funder's cities. Every other row is left in the
+    warehouse: at national scale most of the feedback is outside every funder's scope,
+    and this filter runs in DuckDB before anything is loaded. It is exact, not a sample:
+    ``tests/e2e/test_pipeline.py`` checks the metrics equal those of the whole table.
+    """
+    cities = sorted({c for f in funders for c in f.cities})
+    return con.sql(
+        f"""WITH scoped AS (
+                SELECT participant_id FROM core.participants WHERE list_contains(?, city)
+            )
+            SELECT {FEEDBACK_COLUMNS} FROM core.feedback
+            WHERE participant_id IN (SELECT participant_id FROM scoped)
+               OR match_id IN (
+                    SELECT match_id FROM core.matches
+                    WHERE newcomer_id IN (SELECT participant_id FROM scoped))
+            ORDER BY feedback_id""",
+        params=[cities],
+    ).pl()
+
+
 @dg.asset(
     deps=[core_participants, core_matches, core_feedback, core_surveys, match_proposals],
     group_name="metrics",
@@ -140,9 +167,7 @@ def impact_metrics(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
         metrics = compute_impact_metrics(
             participants.lazy(),
             matches.lazy(),
-            con.sql(f"SELECT {FEEDBACK_COLUMNS} FROM core.feedback ORDER BY feedback_id")
-            .pl()
-            .lazy(),
+            scoped_feedback(con, funders).lazy(),
             read_table(con, "core.surveys").lazy(),
             read_table(con, "marts.match_proposals").lazy(),
             match_scores(participants, matches).lazy(),

@@ -1,0 +1,76 @@
+"""write_atomic and sweep_temporaries against real processes and a real file system."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from reports import sweep_temporaries, write_atomic
+
+CHILD = textwrap.dedent(
+    """
+    import os, sys, time
+    from pathlib import Path
+    import reports.render
+
+    def stall(fd):
+        Path(sys.argv[2]).write_text("writing")
+        time.sleep(60)
+
+    reports.render.os.fsync = stall
+    reports.render.write_atomic(Path(sys.argv[1]), b"new" * 100_000)
+    """
+)
+
+
+def test_a_writer_killed_mid_write_leaves_the_old_file_and_nothing_else(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "report.pdf"
+    target.write_bytes(b"old")
+    ready = tmp_path / "ready"
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(target), str(ready)],
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert child.poll() is None, "the writer exited before it was killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait()
+    assert [p.name for p in out.iterdir()] == ["report.pdf"]
+    assert target.read_bytes() == b"old"
+
+
+def test_write_atomic_replaces_the_file_whole(tmp_path: Path) -> None:
+    target = tmp_path / "metrics.csv"
+    target.write_bytes(b"old")
+    write_atomic(target, b"new contents")
+    assert target.read_bytes() == b"new contents"
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.csv"]
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_sweep_removes_only_old_orphaned_temporaries(tmp_path: Path) -> None:
+    orphan = tmp_path / ".report.pdf.bpmd4dh5.tmp"
+    fresh = tmp_path / ".metrics.csv.0a1b2c3d.tmp"
+    other = tmp_path / "notes.tmp"
+    report = tmp_path / "report.pdf"
+    for path in (orphan, fresh, other, report):
+        path.write_bytes(b"x")
+    old = time.time() - 3600
+    os.utime(orphan, (old, old))
+    os.utime(other, (old, old))
+    removed = sweep_temporaries(tmp_path)
+    assert removed == [orphan]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [fresh.name, other.name, report.name]
+    )
+    assert sweep_temporaries(tmp_path / "missing") == []
