@@ -1,0 +1,47 @@
+"""The timestamp macros of validation: the fast path equals the full rule at every hour."""
+
+import duckdb
+
+from pipelines.defs.ingest.validate import install_macros
+
+FULL_RULE = """
+    CASE WHEN timezone('Europe/Berlin', timezone('Europe/Berlin', ts) - INTERVAL 1 HOUR) = ts
+         THEN timezone('Europe/Berlin', ts) - INTERVAL 1 HOUR
+         ELSE timezone('Europe/Berlin', ts) END"""
+
+
+def test_berlin_wall_time_fast_path_equals_the_full_rule_1900_to_2100() -> None:
+    """Every quarter hour of two centuries (DST rules of 1916-1949, 1980-1995 and today)."""
+    con = duckdb.connect()
+    install_macros(con)
+    differ, rows = con.execute(
+        f"""WITH t AS (
+            SELECT unnest(generate_series(TIMESTAMP '1900-01-01', TIMESTAMP '2100-12-31',
+                                          INTERVAL 15 MINUTE)) AS ts)
+        SELECT count(*) FILTER (WHERE bt_berlin(ts) IS DISTINCT FROM ({FULL_RULE})), count(*)
+        FROM t"""
+    ).fetchone()
+    assert rows > 7_000_000
+    assert differ == 0
+
+
+def test_bt_ts_reads_offsets_naive_times_and_rejects_other_text() -> None:
+    con = duckdb.connect()
+    install_macros(con)
+    con.execute("SET TimeZone = 'UTC'")
+    got = dict(
+        con.execute(
+            """SELECT s, CAST(bt_ts(s) AS VARCHAR) FROM (VALUES
+                (' 2025-10-26t02:30:00z '), ('2025-10-26T02:30:00'), ('2026-03-29 02:30'),
+                ('2026-01-05T10:00:00+0100'), ('20260105'), ('  '), (NULL)) v(s)"""
+        ).fetchall()
+    )
+    assert got == {
+        " 2025-10-26t02:30:00z ": "2025-10-26 02:30:00+00",
+        "2025-10-26T02:30:00": "2025-10-26 00:30:00+00",
+        "2026-03-29 02:30": "2026-03-29 01:30:00+00",
+        "2026-01-05T10:00:00+0100": "2026-01-05 09:00:00+00",
+        "20260105": None,
+        "  ": None,
+        None: None,
+    }
