@@ -318,19 +318,19 @@ def test_assets_show_schema_row_count_and_previews(pipeline: dict) -> None:
     assert events["funder_reports"]["reports"].value == 5
 
 
-def test_metrics_from_scoped_feedback_equal_metrics_from_the_whole_table(
+def test_metrics_from_the_scoped_inputs_equal_metrics_from_the_whole_tables(
     pipeline: dict, tmp_path: Path
 ) -> None:
-    """impact_metrics loads only the feedback some funder can use; the figures must not move.
+    """impact_metrics loads only what some funder can use; the figures must not move.
 
     On a copy of the warehouse, some Leipzig locals move to Dresden and a few Dresden
-    newcomers to Leipzig, so feedback rows whose writer and match lie in different
+    newcomers to Leipzig, so feedback rows and matches whose two people lie in different
     cities exist; a Leipzig-only funder must get the same figures either way.
     """
     import datetime as dt
     import shutil
 
-    from pipelines.defs.metrics.assets import FEEDBACK_COLUMNS, match_scores, scoped_feedback
+    from pipelines.defs.metrics.assets import FEEDBACK_COLUMNS, match_scores, metric_inputs
     from pipelines.funders import load_funders
     from transforms import impact_metrics
 
@@ -349,10 +349,17 @@ def test_metrics_from_scoped_feedback_equal_metrics_from_the_whole_table(
         )
         participants = con.sql("SELECT * FROM core.participants ORDER BY participant_id").pl()
         matches = con.sql("SELECT * FROM core.matches ORDER BY match_id").pl()
-        surveys = con.sql("SELECT * FROM core.surveys ORDER BY participant_id, wave").pl()
-        proposals = con.sql("SELECT * FROM marts.match_proposals ORDER BY ALL").pl()
-        whole = con.sql(f"SELECT {FEEDBACK_COLUMNS} FROM core.feedback ORDER BY feedback_id").pl()
-        scoped = scoped_feedback(con, leipzig)
+        whole = {
+            "participants": participants,
+            "matches": matches,
+            "feedback": con.sql(
+                f"SELECT {FEEDBACK_COLUMNS} FROM core.feedback ORDER BY feedback_id"
+            ).pl(),
+            "surveys": con.sql("SELECT * FROM core.surveys ORDER BY participant_id, wave").pl(),
+            "proposals": con.sql("SELECT * FROM marts.match_proposals ORDER BY ALL").pl(),
+            "match_scores": match_scores(participants, matches),
+        }
+        scoped = metric_inputs(con, leipzig)
         crossing = con.execute(
             """SELECT count(*) FROM core.feedback f
             JOIN core.participants w USING (participant_id)
@@ -361,18 +368,14 @@ def test_metrics_from_scoped_feedback_equal_metrics_from_the_whole_table(
             WHERE (w.city = 'Leipzig') <> (n.city = 'Leipzig')"""
         ).fetchone()[0]
     assert crossing > 0, "the copy must hold feedback whose writer and match differ in scope"
-    assert 0 < scoped.height < whole.height
+    assert 0 < scoped["feedback"].height < whole["feedback"].height
+    assert 0 < scoped["match_scores"].height < whole["match_scores"].height
 
-    def figures(feedback: pl.DataFrame) -> pl.DataFrame:
+    def figures(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
         return impact_metrics(
-            participants.lazy(),
-            matches.lazy(),
-            feedback.lazy(),
-            surveys.lazy(),
-            proposals.lazy(),
-            match_scores(participants, matches).lazy(),
-            leipzig,
-            dt.date.fromisoformat(AS_OF),
+            **{k: v.lazy() for k, v in tables.items()},
+            funders=leipzig,
+            as_of=dt.date.fromisoformat(AS_OF),
         ).collect()
 
     assert figures(scoped).equals(figures(whole))

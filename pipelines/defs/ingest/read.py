@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow.parquet as pq
 
 from pipelines.contract import FEEDS, Feed, feed_of
@@ -170,12 +171,13 @@ def _check_utf8(source: SourceFile) -> int:
         try:
             for block in iter(lambda: fh.read(1 << 22), b""):
                 decoder.decode(block)
-                lines = block.split(b"\n")
-                if len(lines) == 1:
+                breaks = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 0x0A)
+                if breaks.size == 0:
                     carry += len(block)
                     continue
-                longest = max(longest, carry + len(lines[0]), max(map(len, lines[1:-1]), default=0))
-                carry = len(lines[-1])
+                inner = int(np.diff(breaks).max()) - 1 if breaks.size > 1 else 0
+                longest = max(longest, carry + int(breaks[0]), inner)
+                carry = len(block) - int(breaks[-1]) - 1
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             raise UnreadableFileError(f"{source.name}: not valid UTF-8") from exc

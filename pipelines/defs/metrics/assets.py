@@ -96,9 +96,10 @@ def match_outcomes(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
     """Per match: first meeting, meetings in 90 days, sustained, maturity, ended or censored, duration."""
     as_of = settings.as_of_date()
     with warehouse.connect() as con:
-        # Only attended tandem meetings count for outcomes: filter and project in SQL.
+        # Only the distinct dates of attended tandem meetings count for outcomes
+        # (transforms.attended_meetings): filter, project and de-duplicate in SQL.
         meetings = con.sql(
-            """SELECT match_id, event_kind, event_date, attended FROM core.feedback
+            """SELECT DISTINCT match_id, event_kind, event_date, attended FROM core.feedback
             WHERE event_kind = 'tandem_meeting' AND attended ORDER BY match_id, event_date"""
         ).pl()
         outcomes = compute_match_outcomes(
@@ -125,6 +126,15 @@ FEEDBACK_COLUMNS = (
 HEADLINE = ["registrations", "matches_made", "sustained_rate", "tandem_survival_182d"]
 
 
+#: The participant columns a metric reads (scope, segments, periods, consent, status); the
+#: profile lists are read only for the people whose matches are scored.
+METRIC_PARTICIPANT_COLUMNS = (
+    'participant_id, registered_at, "group", city, gender, birth_year, consent_research, status'
+)
+
+_SCOPED_PEOPLE = "SELECT participant_id FROM core.participants WHERE list_contains($cities, city)"
+
+
 def scoped_feedback(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) -> pl.DataFrame:
     """The ``core.feedback`` rows some funder's metrics can use, in ``feedback_id`` order.
 
@@ -133,21 +143,63 @@ def scoped_feedback(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) -
     only when that city is one of a funder's cities. Every other row is left in the
     warehouse: at national scale most of the feedback is outside every funder's scope,
     and this filter runs in DuckDB before anything is loaded. It is exact, not a sample:
-    ``tests/e2e/test_pipeline.py`` checks the metrics equal those of the whole table.
+    ``tests/e2e/test_pipeline.py`` checks the metrics equal those of the whole tables.
     """
-    cities = sorted({c for f in funders for c in f.cities})
     return con.sql(
-        f"""WITH scoped AS (
-                SELECT participant_id FROM core.participants WHERE list_contains(?, city)
-            )
-            SELECT {FEEDBACK_COLUMNS} FROM core.feedback
-            WHERE participant_id IN (SELECT participant_id FROM scoped)
+        f"""SELECT {FEEDBACK_COLUMNS} FROM core.feedback
+            WHERE participant_id IN ({_SCOPED_PEOPLE})
                OR match_id IN (
-                    SELECT match_id FROM core.matches
-                    WHERE newcomer_id IN (SELECT participant_id FROM scoped))
+                    SELECT match_id FROM core.matches WHERE newcomer_id IN ({_SCOPED_PEOPLE}))
             ORDER BY feedback_id""",
-        params=[cities],
+        params={"cities": _cities(funders)},
     ).pl()
+
+
+def scoped_match_scores(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) -> pl.DataFrame:
+    """:func:`match_scores` of the matches whose newcomer lives in a funder's city.
+
+    Only those matches are in some funder's scope (a match takes its newcomer's city),
+    so only their two people's profiles are loaded.
+    """
+    matches = con.sql(
+        f"""SELECT match_id, newcomer_id, local_id FROM core.matches
+            WHERE newcomer_id IN ({_SCOPED_PEOPLE}) ORDER BY match_id""",
+        params={"cities": _cities(funders)},
+    ).pl()
+    con.register("_bt_scored", matches.to_arrow())
+    try:
+        profiles = con.sql(
+            """SELECT * FROM core.participants WHERE participant_id IN (
+                SELECT newcomer_id FROM _bt_scored UNION SELECT local_id FROM _bt_scored)
+            ORDER BY participant_id"""
+        ).pl()
+    finally:
+        con.unregister("_bt_scored")
+    return match_scores(profiles, matches)
+
+
+def _cities(funders: Sequence[Funder]) -> list[str]:
+    return sorted({c for f in funders for c in f.cities})
+
+
+def metric_inputs(
+    con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]
+) -> dict[str, pl.DataFrame]:
+    """What :func:`transforms.impact_metrics` needs for ``funders``, and no more.
+
+    Feedback and match scores are cut to the funders' cities in DuckDB; participants are
+    read without their profile lists. Keys are the transform's parameter names.
+    """
+    return {
+        "participants": con.sql(
+            f"SELECT {METRIC_PARTICIPANT_COLUMNS} FROM core.participants ORDER BY participant_id"
+        ).pl(),
+        "matches": read_table(con, "core.matches"),
+        "feedback": scoped_feedback(con, funders),
+        "surveys": read_table(con, "core.surveys"),
+        "proposals": read_table(con, "marts.match_proposals"),
+        "match_scores": scoped_match_scores(con, funders),
+    }
 
 
 @dg.asset(
@@ -162,18 +214,11 @@ def impact_metrics(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
     as_of = settings.as_of_date()
     started = time.perf_counter()
     with warehouse.connect() as con:
-        participants = read_table(con, "core.participants")
-        matches = read_table(con, "core.matches")
-        metrics = compute_impact_metrics(
-            participants.lazy(),
-            matches.lazy(),
-            scoped_feedback(con, funders).lazy(),
-            read_table(con, "core.surveys").lazy(),
-            read_table(con, "marts.match_proposals").lazy(),
-            match_scores(participants, matches).lazy(),
-            funders,
-            as_of,
-        ).collect()
+        inputs = {k: v.lazy() for k, v in metric_inputs(con, funders).items()}
+    # Computed with the connection closed, so DuckDB's buffers are freed for Polars.
+    metrics = compute_impact_metrics(**inputs, funders=funders, as_of=as_of).collect()
+    del inputs
+    with warehouse.connect() as con:
         write_table(con, "marts.impact_metrics", metrics)
         schema = table_metadata(con, "marts.impact_metrics")
     suppressed = metrics.filter(pl.col("suppressed"))
