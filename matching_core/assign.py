@@ -30,6 +30,14 @@ choice changes only the speed, never the optimum. Cities are independent, so no
 graph spans the country; splitting a city further into connected components would
 not save work, as augmenting paths never leave their component.
 
+Parallelism: cities are independent, so each city (building its eligible pairs and
+solving them) is one work item for a pool of processes (``spawn``: threads would
+share the GIL held by the Cython solver, and forking a process that runs DuckDB or
+Polars threads is unsafe). A work item receives only the city's NumPy arrays.
+Largest cities go first so that the processes finish together; results are put back
+in city order, so the output does not depend on the number of processes. Small
+inputs are solved in this process, as starting the pool takes about a second.
+
 Determinism: inputs are sorted by ``participant_id`` before any index is assigned,
 and every step (including the orientation choice) is deterministic, so the same
 input in any row order gives the same pairs. When several matchings are optimal
@@ -38,6 +46,10 @@ pair of score 0 may or may not be proposed, as both are optimal.
 """
 
 from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import polars as pl
@@ -48,14 +60,20 @@ from scipy.sparse.csgraph import (
     min_weight_full_bipartite_matching,
 )
 
-from matching_core._profiles import FrameLike
+from matching_core._profiles import FrameLike, Profiles
 from matching_core.eligibility import (
+    Population,
     _check_min_score,
-    each_city,
+    city_candidates,
+    city_inputs,
     pairs_frame,
     prepare,
 )
 from matching_core.score import DEFAULT_MIN_SCORE, Weights
+
+#: Fewer waiting people than this are solved without a process pool (its start-up
+#: takes about a second, more than the whole matching of such an input).
+PARALLEL_MIN_PEOPLE = 20_000
 
 
 def max_weight_matching(
@@ -235,12 +253,87 @@ def _orientation(real: csr_array) -> tuple[bool, csr_array | None]:
     return _search_cost(real_t, row_of_col) < _search_cost(real, col_of_row), real_t
 
 
+def _solve_city(
+    newcomers: Profiles,
+    locals_: Profiles,
+    previous: tuple[np.ndarray, np.ndarray],
+    weights: Weights,
+    min_score: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Optimal pairs of one city as rows of ``newcomers`` and ``locals_``.
+
+    One work item of the process pool (module-level, so that it can be pickled).
+    """
+    i, j, score = city_candidates(newcomers, locals_, previous, weights, min_score)
+    return max_weight_matching(i, j, score, (newcomers.gender.size, locals_.gender.size))
+
+
+def _available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - macOS, Windows
+
+
+def _pool_size(workers: int | None, n_people: int, n_cities: int) -> int:
+    """Number of processes for ``n_cities`` cities to solve; 1 means no pool.
+
+    ``workers=None`` chooses: one process per available CPU, none for small inputs
+    or inside a daemonic process (which may not start children).
+    """
+    if workers is None:
+        if n_people < PARALLEL_MIN_PEOPLE or multiprocessing.current_process().daemon:
+            return 1
+        workers = _available_cpus()
+    return max(1, min(workers, n_cities))
+
+
+def _check_workers(workers: int | None) -> int | None:
+    """Reject a ``workers`` that is neither ``None`` nor a positive ``int``."""
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
+        raise ValueError(f"workers must be a positive integer or None, got {workers!r}")
+    return workers
+
+
+def _solve_cities(
+    population: Population, weights: Weights, min_score: float, workers: int | None
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Optimal pairs of every city that has newcomers and locals, by city index.
+
+    Cities are solved in this process or, for large inputs, in a pool of processes
+    (see the module docstring); the result is the same either way.
+    """
+    cities = [
+        k
+        for k in range(len(population.cities))
+        if population.newcomers[k].size and population.locals_[k].size
+    ]
+    n_workers = _pool_size(workers, population.frame.height, len(cities))
+    if n_workers == 1:
+        return {k: _solve_city(*city_inputs(population, k), weights, min_score) for k in cities}
+    # Largest first (N_c * L_c pairs to test), so that no process is left with a big
+    # city at the end; the sort is stable, so equal sizes keep their city order.
+    cities.sort(key=lambda k: -population.newcomers[k].size * population.locals_[k].size)
+    pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = {
+            k: pool.submit(_solve_city, *city_inputs(population, k), weights, min_score)
+            for k in cities
+        }
+        return {k: future.result() for k, future in futures.items()}
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def propose_matches(
     participants: FrameLike,
     previous_matches: FrameLike | None = None,
     *,
     weights: Weights | None = None,
     min_score: float = DEFAULT_MIN_SCORE,
+    workers: int | None = None,
 ) -> pl.DataFrame:
     """Propose new tandems: an optimal matching of eligible pairs, city by city.
 
@@ -258,6 +351,11 @@ def propose_matches(
         Defaults to ``Weights()``.
     min_score : float
         Rule 6: a pair is eligible when ``round(score, 12) >= min_score``.
+    workers : int, optional
+        Processes solving cities in parallel: ``1`` solves them here, one after
+        the other; ``None`` (default) uses one per available CPU, except for inputs
+        of fewer than ``PARALLEL_MIN_PEOPLE`` people. Never more than the number of
+        cities. The result does not depend on it.
 
     Returns
     -------
@@ -271,16 +369,17 @@ def propose_matches(
     ------
     ValueError
         Missing column, null or duplicated ``participant_id``, unknown ``group``,
-        null ``city`` or non-finite ``min_score``.
+        null ``city``, non-finite ``min_score`` or ``workers`` below 1.
     """
     weights = Weights() if weights is None else weights
     min_score = _check_min_score(min_score)
+    workers = _check_workers(workers)
     population = prepare(participants, previous_matches)
+    solved = _solve_cities(population, weights, min_score, workers)
     rows_new, rows_loc = [], []
-    for n_rows, l_rows, i, j, score in each_city(population, weights, min_score):
-        si, sj = max_weight_matching(i, j, score, (n_rows.size, l_rows.size))
-        rows_new.append(n_rows[si])
-        rows_loc.append(l_rows[sj])
+    for k, (si, sj) in sorted(solved.items()):  # city order, as solved one by one
+        rows_new.append(population.newcomers[k][si])
+        rows_loc.append(population.locals_[k][sj])
     empty = [np.zeros(0, np.int64)]
     return pairs_frame(
         population,

@@ -202,20 +202,28 @@ def city_candidates(
     )
 
 
+def city_inputs(
+    population: Population, k: int
+) -> tuple[Profiles, Profiles, tuple[np.ndarray, np.ndarray]]:
+    """City ``k``'s newcomer profiles, local profiles and previous pairs.
+
+    Plain NumPy arrays, all that :func:`city_candidates` needs besides the weights,
+    so that a city can be sent to another process without the Polars frame.
+    """
+    return (
+        population.profiles.take(population.newcomers[k]),
+        population.profiles.take(population.locals_[k]),
+        population.previous[k],
+    )
+
+
 def each_city(
     population: Population, weights: Weights, min_score: float
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Per city: its newcomer and local rows and the eligible pairs ``(i, j, score)`` among them."""
     for k in range(len(population.cities)):
-        n_rows, l_rows = population.newcomers[k], population.locals_[k]
-        i, j, score = city_candidates(
-            population.profiles.take(n_rows),
-            population.profiles.take(l_rows),
-            population.previous[k],
-            weights,
-            min_score,
-        )
-        yield n_rows, l_rows, i, j, score
+        i, j, score = city_candidates(*city_inputs(population, k), weights, min_score)
+        yield population.newcomers[k], population.locals_[k], i, j, score
 
 
 def pairs_frame(
