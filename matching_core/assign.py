@@ -36,7 +36,9 @@ share the GIL held by the Cython solver, and forking a process that runs DuckDB 
 Polars threads is unsafe). A work item receives only the city's NumPy arrays.
 Largest cities go first so that the processes finish together; results are put back
 in city order, so the output does not depend on the number of processes. Small
-inputs are solved in this process, as starting the pool takes about a second.
+inputs are solved in this process, as starting the pool takes about a second. As
+with any spawned pool, the workers import the caller's ``__main__`` module, so a
+calling script needs an ``if __name__ == "__main__":`` guard.
 
 Determinism: inputs are sorted by ``participant_id`` before any index is assigned,
 and every step (including the orientation choice) is deterministic, so the same
@@ -369,7 +371,7 @@ def propose_matches(
     ------
     ValueError
         Missing column, null or duplicated ``participant_id``, unknown ``group``,
-        null ``city``, non-finite ``min_score`` or ``workers`` below 1.
+        null ``city``, non-finite ``min_score`` or ``workers`` not a positive integer.
     """
     weights = Weights() if weights is None else weights
     min_score = _check_min_score(min_score)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import random
+
 import numpy as np
 import polars as pl
 import pytest
@@ -11,6 +14,7 @@ from matching_reference import frame, pairs, person
 from scipy.optimize import linear_sum_assignment
 
 from matching_core import PROPOSAL_COLUMNS, Weights, max_weight_matching, propose_matches
+from matching_core.assign import PARALLEL_MIN_PEOPLE, _pool_size
 
 
 def total(rows, cols, weights, shape) -> float:
@@ -159,3 +163,56 @@ def test_docstring_examples():
 
     for module in (matching_core.assign, matching_core.score):
         assert doctest.testmod(module).failed == 0
+
+
+def random_population(seed: int, n_people: int, cities: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """People spread over ``cities`` (uneven sizes) and some earlier pairs among them."""
+    rnd = random.Random(seed)
+    slots = ["mon_evening", "tue_evening", "sat_morning", "sun_afternoon"]
+    rows = [
+        person(
+            f"p{k:04d}",
+            group=rnd.choice(["newcomer", "local"]),
+            city=rnd.choice(cities),
+            district=rnd.choice(["x", "y", None]),
+            birth_year=rnd.choice([None, 1950, 1970, 1985, 1990, 2000]),
+            gender=rnd.choice(["female", "male", "diverse", "unspecified"]),
+            gender_preference=rnd.choice(["any", "any", "any", "same"]),
+            languages=rnd.sample(["de", "en", "ar", "uk"], rnd.randint(1, 2)),
+            learning_languages=rnd.sample(["de", "en", "ar", "uk"], rnd.randint(0, 2)),
+            interests=rnd.sample(["chess", "cooking", "hiking", "music", "art"], rnd.randint(1, 3)),
+            availability=rnd.sample(slots, rnd.randint(0, 3)),
+        )
+        for k in rnd.sample(range(n_people), n_people)  # ids in random row order
+    ]
+    people = frame(rows)
+    news = people.filter(pl.col("group") == "newcomer")["participant_id"].to_list()
+    locs = people.filter(pl.col("group") == "local")["participant_id"].to_list()
+    earlier = {(rnd.choice(news), rnd.choice(locs)) for _ in range(n_people // 4)}
+    return people, pairs(*sorted(earlier))
+
+
+def test_parallel_equals_sequential():
+    # Uneven cities ("A" largest), earlier pairs, and a city with newcomers only.
+    people, earlier = random_population(7, 600, "AAAAABBBCCDE")
+    people = pl.concat([people, frame([person("z1", city="Z"), person("z2", city="Z")])])
+    sequential = propose_matches(people, earlier, workers=1)
+    parallel = propose_matches(people, earlier, workers=2)
+    assert parallel.equals(sequential)
+    assert sequential["city"].n_unique() >= 4  # several cities have pairs
+    assert sequential.height > 100
+
+
+def test_pool_size():
+    assert _pool_size(None, PARALLEL_MIN_PEOPLE - 1, 80) == 1  # too small to pay the pool
+    assert _pool_size(None, 10**6, 1) == 1  # one city: nothing to share
+    assert _pool_size(None, 10**6, 80) == min(len(os.sched_getaffinity(0)), 80)
+    assert _pool_size(2, 10, 80) == 2  # forced, even on a small input
+    assert _pool_size(8, 10**6, 3) == 3  # never more than the cities
+    assert _pool_size(1, 10**6, 80) == 1
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True, "2"])
+def test_invalid_workers(workers):
+    with pytest.raises(ValueError, match="workers"):
+        propose_matches(frame([person("n1"), person("l1", "local")]), workers=workers)

@@ -10,10 +10,12 @@ Metadata carries counts and expectation names only, never a value from the data:
 "unexpected values" lists can hold personal data and are not copied out.
 """
 
+import errno
 import html
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -129,9 +131,11 @@ def run_suite(
         frame: pd.DataFrame = con.sql(f"SELECT {', '.join(scalar)} FROM core.{table}{sample}").df()
 
     context = gx.get_context(mode="ephemeral")
-    # Each validation builds a new folder; the index switches to it atomically afterwards,
-    # so a run killed half-way never leaves the linked docs partial or missing.
+    # Each validation builds a new site outside BT_REPORTS, moves it in whole and then
+    # switches the index to it atomically, so a run killed at any moment leaves neither a
+    # partial site in BT_REPORTS nor linked docs that are partial or missing.
     site = docs_dir / f"{table}-{uuid.uuid4().hex[:12]}" if docs_dir else None
+    build = Path(tempfile.mkdtemp(prefix=f"bt-docs-{table}-")) if site is not None else None
     if site is not None:
         context.add_data_docs_site(
             site_name=table,
@@ -139,7 +143,7 @@ def run_suite(
                 "class_name": "SiteBuilder",
                 "store_backend": {
                     "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(site),
+                    "base_directory": str(build),
                 },
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
@@ -173,10 +177,15 @@ def run_suite(
             result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0},
         )
     )
-    run = checkpoint.run(batch_parameters={"dataframe": frame})
+    try:
+        run = checkpoint.run(batch_parameters={"dataframe": frame})
+        if site is not None and build is not None:
+            move_into_place(build, site)
+            publish_docs(site)
+    finally:
+        if build is not None:
+            shutil.rmtree(build, ignore_errors=True)
     result = next(iter(run.run_results.values()))
-    if site is not None:
-        publish_docs(site)
 
     failed = [
         {
@@ -210,6 +219,28 @@ def run_suite(
     )
 
 
+def move_into_place(build: Path, target: Path) -> None:
+    """Move the finished folder ``build`` to ``target`` in one rename.
+
+    Across file systems the folder is first copied beside ``target`` under a hidden
+    temporary name (a window of milliseconds, not the seconds of a GE build) and then renamed.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(build, target)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    staging = target.parent / f".{target.name}.tmp"
+    try:
+        shutil.copytree(build, staging)
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
 def publish_docs(site: Path) -> None:
     """Point the Data Docs index at ``site`` (atomically), then remove older builds."""
     docs_dir = site.parent
@@ -229,7 +260,7 @@ def publish_docs(site: Path) -> None:
         f"<p>The latest validation of each core table.</p><ul>{links}</ul></html>"
     )
     write_atomic(docs_dir / "index.html", page.encode("utf-8"))
-    for old in docs_dir.glob(f"{table}-*"):
+    for old in [*docs_dir.glob(f"{table}-*"), *docs_dir.glob(f".{table}-*.tmp")]:
         if old.is_dir() and old.name != site.name:
             shutil.rmtree(old, ignore_errors=True)
 
