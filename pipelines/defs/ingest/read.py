@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pyarrow.parquet as pq
 
-from pipelines.contract import FEEDS, Feed, feed_of
+from pipelines.contract import ERASURES, FEEDS, Feed, feed_of
 
 #: Columns a raw table has besides the contract's columns.
 RAW_EXTRA_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -109,11 +109,18 @@ def plan_ingest(files: list[SourceFile], ingested: dict[str, tuple[str, str]]) -
 
     A file with the same name and content is kept as it is (only its modification time is
     updated, since it orders later exports); a changed file replaces its rows; a file that
-    left the inbox takes its rows with it.
+    left the inbox takes its rows with it. Erasure files are always read again: every run
+    purges the erased people's rows, the requests' own rows included, so their rows are not
+    in ``raw.erasures`` any more, and the feed's counts must equal a full run's (they are
+    small: one row per request).
     """
     current = {f.name for f in files}
-    keep = [f for f in files if ingested.get(f.name) == (f.feed, f.sha256)]
-    read = [f for f in files if ingested.get(f.name) != (f.feed, f.sha256)]
+
+    def unchanged(f: SourceFile) -> bool:
+        return f.feed != ERASURES.name and ingested.get(f.name) == (f.feed, f.sha256)
+
+    keep = [f for f in files if unchanged(f)]
+    read = [f for f in files if not unchanged(f)]
     drop = [(feed, name) for name, (feed, _) in ingested.items() if name not in current]
     drop += [(ingested[f.name][0], f.name) for f in read if f.name in ingested]
     return IngestPlan(read=read, keep=keep, drop=sorted(set(drop)))
