@@ -56,7 +56,14 @@ FEEDS = {
     "erasures": None,
 }
 #: Columns holding the time of a run rather than data: left out of content comparisons.
-VOLATILE_COLUMNS = {"_ingested_at", "ingested_at", "validated_at", "recorded_at", "checked_at"}
+VOLATILE_COLUMNS = {
+    "_ingested_at",
+    "ingested_at",
+    "validated_at",
+    "recorded_at",
+    "checked_at",
+    "built_at",
+}
 #: Report lines that name the run itself (its id, code version, time): left out as well.
 VOLATILE_LINE = re.compile(
     r"(Run id|Lauf-ID|Code version|Code-Version|generated on|erstellt am)", re.IGNORECASE
@@ -195,9 +202,9 @@ def run_to_end(site: Site, inbox: Path, funders: Path, home: Path) -> CliRun:
 def warehouse_state(path: Path) -> tuple[dict[str, tuple], set[str]]:
     """Content hash per unit, and every table/view name in the database.
 
-    A unit is a whole table, except the two meta tables that several assets write a row of
-    each (``meta.feed_counts`` per feed, ``meta.check_results`` per check): there each row
-    is a unit.
+    A unit is a whole table, except the meta tables that several assets write a row of
+    each (``meta.feed_counts`` per feed, ``meta.check_results`` per check, ``meta.builds``
+    per asset): there each row is a unit.
     """
     units: dict[str, tuple] = {}
     with duckdb.connect(str(path), read_only=True) as con:
@@ -221,6 +228,9 @@ def warehouse_state(path: Path) -> tuple[dict[str, tuple], set[str]]:
             if name == "meta.feed_counts":
                 for feed, h in con.execute(f"SELECT feed, {row_hash} FROM {name}").fetchall():
                     units[f"{name}[{feed}]"] = (h,)
+            elif name == "meta.builds":
+                for asset, h in con.execute(f"SELECT asset, {row_hash} FROM {name}").fetchall():
+                    units[f"{name}[{asset}]"] = (h,)
             elif name == "meta.check_results":
                 for asset, check, h in con.execute(
                     f"SELECT asset, check_name, {row_hash} FROM {name}"
@@ -311,6 +321,8 @@ def owner_step(unit: str) -> str:
         return "raw_inbox"
     if unit.startswith("meta.check_results["):
         return unit[len("meta.check_results[") : -1]
+    if unit.startswith("meta.builds["):
+        return unit[len("meta.builds[") : -1]
     if unit.startswith("meta.feed_counts["):
         feed = unit[len("meta.feed_counts[") : -1]
         return f"core_{FEEDS[feed]}" if FEEDS[feed] else "erasure_ledger"

@@ -139,6 +139,84 @@ def test_incremental_run_equals_a_full_run(tmp_path: Path) -> None:
                 ).read_bytes()
 
 
+def _validation_modes(result: dg.ExecuteInProcessResult) -> dict[str, str]:
+    return {
+        e.asset_key.to_user_string(): str(e.materialization.metadata["validation"].value)
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string().startswith("core_")
+    }
+
+
+def _matching(result: dg.ExecuteInProcessResult) -> str:
+    (event,) = [
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "match_proposals"
+    ]
+    return str(event.materialization.metadata["matching"].value)
+
+
+def test_a_daily_export_is_validated_alone_and_equals_a_full_run(tmp_path: Path) -> None:
+    """Only new feedback rows are validated; new rows beat old ones with the same key."""
+    inbox, funders = tmp_path / "inbox", tmp_path / "funders.toml"
+    generate(inbox, participants=900, seed=23, funders_path=funders, bad_rows=True)
+    incremental = tmp_path / "incremental.duckdb"
+    first = _run(inbox, incremental, tmp_path / "reports_inc", funders)
+    assert set(_validation_modes(first).values()) == {"every row validated"}
+
+    source = sorted(inbox.glob("feedback_*.csv"))[0]
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        accepted = {
+            i
+            for (i,) in con.execute(
+                "SELECT feedback_id FROM core.feedback WHERE _source_file = ?", [source.name]
+            ).fetchall()
+        }
+    with source.open(encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["feedback_id"] in accepted and r["rating"]]
+    rows = list({r["feedback_id"]: r for r in rows}.values())[:40]
+    assert len(rows) == 40
+    daily = []
+    for i, row in enumerate(rows):
+        row = dict(row)
+        if i < 20:
+            row["feedback_id"] = f"daily-{i}"  # new rows
+        elif i < 30:
+            row["rating"] = "1" if row["rating"] != "1" else "2"  # replaces an old row
+        elif i < 35:
+            row["rating"] = "9"  # quarantined
+        elif i < 40:
+            row["feedback_id"] = f"daily-{i - 40}"  # the same new key twice: the later wins
+        else:
+            continue
+        daily.append(row)
+    daily += [{**daily[-1], "rating": "5"}]
+    path = write_csv(inbox / "feedback_2026-11-25_daily.csv", daily)
+    os.utime(path, (1_900_000_000, 1_900_000_000))
+
+    second = _run(inbox, incremental, tmp_path / "reports_inc", funders)
+    modes = _validation_modes(second)
+    assert modes.pop("core_feedback") == "only the 1 new file(s) validated and merged"
+    assert set(modes.values()) == {"unchanged since the last run: nothing validated"}
+    assert [_matching(first), _matching(second)] == [
+        "solved",
+        "inputs unchanged since the last run: proposals kept",
+    ]
+
+    full = tmp_path / "full.duckdb"
+    _run(inbox, full, tmp_path / "reports_full", funders)
+    assert _differences(incremental, full) == {}
+    assert _feed_counts(incremental) == _feed_counts(full)
+    counts = {f: rest for f, *rest in _feed_counts(full)}
+    read, quarantined, core, superseded = counts["feedback"]
+    assert read == quarantined + core + superseded
+    with duckdb.connect(str(full), read_only=True) as con:
+        replaced = con.execute(
+            "SELECT count(*) FROM core.feedback WHERE _source_file = ?", [path.name]
+        ).fetchall()[0][0]
+    assert replaced == 20 + 10 + 5
+
+
 def test_a_changed_file_replaces_its_old_rows(tmp_path: Path, run_ingest) -> None:
     inbox = base_inbox(tmp_path / "inbox")
     extra = {**LOCAL, "participant_id": "l2", "city": "Dresden"}

@@ -13,7 +13,7 @@ import duckdb
 from dagster import AssetExecutionContext
 
 from pipelines.contract import ERASURES, FEEDBACK, FEEDS, MATCHES, REGISTRATIONS, SURVEYS, Feed
-from pipelines.defs.ingest import erasure
+from pipelines.defs.ingest import erasure, incremental
 from pipelines.defs.ingest.read import create_raw_table, discover, plan_ingest, read_file
 from pipelines.defs.ingest.validate import FeedCounts, validate_feed
 from pipelines.defs.metadata import table_metadata
@@ -148,13 +148,47 @@ def _counts_metadata(counts: FeedCounts) -> dict[str, int]:
     }
 
 
-def _validate(warehouse: Warehouse, feed: Feed, as_of: date) -> tuple[FeedCounts, dict]:
+def _previous_counts(con: duckdb.DuckDBPyConnection, feed: Feed) -> FeedCounts | None:
+    row = con.execute(
+        """SELECT rows_read, rows_quarantined, rows_core, rows_superseded
+        FROM meta.feed_counts WHERE feed = ?""",
+        [feed.name],
+    ).fetchall()
+    return FeedCounts(feed.name, *row[0]) if row else None
+
+
+def _validate(
+    warehouse: Warehouse, feed: Feed, as_of: date
+) -> tuple[FeedCounts, incremental.Decision, dict]:
+    """Validate ``feed`` wholly, only its new files, or not at all (see ``incremental``)."""
+    core_table = f"core.{feed.core_table}"
     with warehouse.connect() as con:
         _ensure_meta(con)
         with transaction(con):
-            counts = validate_feed(con, feed, as_of, f"core.{feed.core_table}")
+            state = incremental.current_state(con, feed, as_of)
+            decision = incremental.decide(incremental.previous_state(con, feed), state)
+            previous = _previous_counts(con, feed)
+            present = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE schema_name || '.' || table_name "
+                "IN (?, ?)",
+                [core_table, f"quarantine.{feed.name}"],
+            ).fetchall()[0][0]
+            if previous is None or present < 2:
+                decision = incremental.Decision("full")
+            if decision.mode == "current":
+                counts = previous
+            else:
+                counts = validate_feed(
+                    con,
+                    feed,
+                    as_of,
+                    core_table,
+                    only_files=list(decision.new_files) if decision.mode == "increment" else None,
+                    previous=previous,
+                )
             _record_counts(con, counts)
-        return counts, table_metadata(con, f"core.{feed.core_table}")
+            incremental.record_state(con, feed, state)
+        return counts, decision, table_metadata(con, core_table)
 
 
 @dg.asset(
@@ -202,8 +236,15 @@ def _core_asset(feed: Feed, deps: list) -> dg.AssetsDefinition:
         f"reason in `quarantine.{feed.name}`.",
     )
     def _asset(settings: Settings, warehouse: Warehouse) -> dg.MaterializeResult:
-        counts, schema = _validate(warehouse, feed, settings.as_of_date())
-        return dg.MaterializeResult(metadata={**schema, **_counts_metadata(counts)})
+        counts, decision, schema = _validate(warehouse, feed, settings.as_of_date())
+        how = {
+            "full": "every row validated",
+            "increment": f"only the {len(decision.new_files)} new file(s) validated and merged",
+            "current": "unchanged since the last run: nothing validated",
+        }[decision.mode]
+        return dg.MaterializeResult(
+            metadata={**schema, **_counts_metadata(counts), "validation": how}
+        )
 
     return _asset
 

@@ -458,24 +458,43 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def validate_feed(
-    con: duckdb.DuckDBPyConnection, feed: Feed, as_of: date, core_table: str
+    con: duckdb.DuckDBPyConnection,
+    feed: Feed,
+    as_of: date,
+    core_table: str,
+    *,
+    only_files: list[str] | None = None,
+    previous: FeedCounts | None = None,
 ) -> FeedCounts:
     """Split ``raw.<feed>`` into ``quarantine.<feed>`` and the de-duplicated ``core_table``.
 
     Runs inside the caller's transaction. ``core_table`` may be a temporary table (erasures
     keeps no clear ids in core). Returns the four reconciliation counts.
+
+    With ``only_files`` (and the ``previous`` counts), only those files' rows are validated
+    and merged into the existing tables: their rejects are appended to quarantine, their
+    accepted rows replace core rows with the same key. That equals a full validation only
+    when the caller has made sure of it (:mod:`pipelines.defs.ingest.incremental`): the
+    files are new and ordered after every earlier file, and nothing the rules read changed.
     """
     install_macros(con)
     recipe = feed_sql(feed, as_of)
     rules = ",\n".join(recipe.rules)
     contract_cols = ", ".join(f'r."{c}"' for c in feed.columns)
     typed_cols = list(CORE_COLUMNS[feed.name].values())
+    increment = only_files is not None
+    if increment and previous is None:
+        raise ValueError("an incremental validation needs the previous counts")
     # Later files win, then later rows: one sortable number per row (file rank, row).
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _bt_file_order AS
         SELECT file_name, row_number() OVER (ORDER BY mtime_ns, file_name) AS rank
         FROM meta.source_files WHERE feed = '{feed.name}'"""
     )
+    if increment:
+        con.execute(
+            "DELETE FROM _bt_file_order WHERE NOT list_contains(?, file_name)", [only_files]
+        )
     # One pass: typed values, the order key and the reasons (concat_ws skips NULL reasons).
     # Only the slim typed row is kept; quarantine fetches the original text back from raw.
     con.execute(
@@ -484,6 +503,7 @@ def validate_feed(
             SELECT {contract_cols}, r._source_file, r._source_row, r._parse_error,
                    {recipe.parsed}
             FROM raw.{feed.name} r {recipe.joins}
+            {"WHERE r._source_file IN (SELECT file_name FROM _bt_file_order)" if increment else ""}
         )
         SELECT {", ".join(typed_cols)}, r._source_file, r._source_row,
                (f.rank::BIGINT << 40) + r._source_row AS _ord,
@@ -494,7 +514,7 @@ def validate_feed(
     )
     quarantine_cols = ", ".join(f'r."{c}"' for c in feed.columns)
     con.execute(
-        f"""CREATE OR REPLACE TABLE quarantine.{feed.name} AS
+        f"""{f"INSERT INTO quarantine.{feed.name}" if increment else f"CREATE OR REPLACE TABLE quarantine.{feed.name} AS"}
         SELECT {quarantine_cols}, r._source_file, r._source_row, r._ingested_at, r._raw_line,
                q._reason AS reason
         FROM raw.{feed.name} r
@@ -525,21 +545,32 @@ def validate_feed(
     )
     core_cols = ", ".join(f'{expr} AS "{col}"' for col, expr in CORE_COLUMNS[feed.name].items())
     no_losers = con.execute("SELECT count(*) = 0 FROM _bt_losers").fetchone()[0]
-    con.execute(
-        f"""CREATE OR REPLACE TABLE {core_table} AS
-        SELECT {core_cols}, _source_file, _source_row
+    winners = f"""SELECT {core_cols}, _source_file, _source_row
         FROM _bt_checked
         WHERE _reason = ''
           {"" if no_losers else "AND _ord NOT IN (SELECT _ord FROM _bt_losers)"}"""
-    )
+    replaced = 0
+    if increment:
+        # The new files come after every earlier one, so their winners beat core rows.
+        keys = ", ".join(f'"{k}"' for k in feed.key)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _bt_winners AS {winners}")
+        replaced = con.execute(
+            f"""DELETE FROM {core_table}
+            WHERE ({keys}) IN (SELECT ({keys}) FROM _bt_winners)"""
+        ).fetchall()[0][0]
+        con.execute(f"INSERT INTO {core_table} SELECT * FROM _bt_winners")
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {core_table} AS {winners}")
+    lost = con.execute("SELECT coalesce(sum(_lost), 0) FROM _bt_dups").fetchone()[0]
     counts = con.execute(
         f"""SELECT (SELECT count(*) FROM raw.{feed.name}),
                    (SELECT count(*) FROM quarantine.{feed.name}),
-                   (SELECT count(*) FROM {core_table}),
-                   (SELECT coalesce(sum(_lost), 0) FROM _bt_dups)"""
+                   (SELECT count(*) FROM {core_table})"""
     ).fetchone()
+    superseded = lost + replaced + (previous.rows_superseded if increment else 0)
     con.execute(
         "DROP TABLE IF EXISTS _bt_checked; DROP TABLE IF EXISTS _bt_dups; "
-        "DROP TABLE IF EXISTS _bt_losers; DROP TABLE IF EXISTS _bt_file_order"
+        "DROP TABLE IF EXISTS _bt_losers; DROP TABLE IF EXISTS _bt_file_order; "
+        "DROP TABLE IF EXISTS _bt_winners"
     )
-    return FeedCounts(feed.name, *counts)
+    return FeedCounts(feed.name, *counts, superseded)

@@ -5,16 +5,22 @@ The asset reads the waiting people and every earlier pair from the warehouse, ca
 and exports one CSV per city for the coordinators under ``BT_REPORTS/proposals/``.
 """
 
+import hashlib
 import re
 import time
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import polars as pl
 from babel import Locale
 
+import matching_core
+import transforms
 from matching_core import DEFAULT_MIN_SCORE, Weights, propose_matches
 from pipelines.contract import interests
+from pipelines.defs.ingest import incremental
 from pipelines.defs.ingest.assets import core_matches, core_participants
 from pipelines.defs.metadata import table_metadata
 from pipelines.resources import Settings, Warehouse, transaction
@@ -113,6 +119,24 @@ def write_city_exports(export: pl.DataFrame, folder: Path) -> list[Path]:
     return sorted(written)
 
 
+#: Code the proposals depend on: matching_core, and transforms (``waiting``).
+_CODE = incremental.source_digest(
+    Path(matching_core.__file__).parent, Path(transforms.__file__).parent
+)
+
+
+def _inputs_digest(con: duckdb.DuckDBPyConnection, config: MatchingConfig, as_of: date) -> str:
+    """Everything the proposals are computed from: people, matches, config, date, code."""
+    parts = [
+        incremental.table_digest(con, "core.participants"),
+        incremental.table_digest(con, "core.matches"),
+        config.model_dump_json(),
+        as_of.isoformat(),
+        _CODE,
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 @dg.asset(
     deps=[core_participants, core_matches],
     group_name="matching",
@@ -132,20 +156,34 @@ def match_proposals(
         previous = con.sql(
             "SELECT newcomer_id, local_id, ended_at FROM core.matches ORDER BY ALL"
         ).pl()
+        inputs = _inputs_digest(con, config, as_of)
+        reused = incremental.recorded_inputs(con, "match_proposals") == inputs and bool(
+            con.execute(
+                "SELECT count(*) FROM duckdb_tables() "
+                "WHERE schema_name = 'marts' AND table_name = 'match_proposals'"
+            ).fetchall()[0][0]
+        )
+        if reused:
+            proposals = con.sql(
+                "SELECT * FROM marts.match_proposals ORDER BY city, newcomer_id, local_id"
+            ).pl()
     # One definition of "waiting" (status waiting, no open match) for matching and metrics.
     waiting = waiting_people(participants.lazy(), previous.lazy()).collect()
     started = time.perf_counter()
-    proposals = propose_matches(
-        waiting, previous, weights=config.weights(), min_score=config.min_score
-    ).with_columns(proposed_at=pl.lit(as_of, pl.Date))
+    if not reused:
+        proposals = propose_matches(
+            waiting, previous, weights=config.weights(), min_score=config.min_score
+        ).with_columns(proposed_at=pl.lit(as_of, pl.Date))
     seconds = time.perf_counter() - started
     with warehouse.connect() as con:
-        with transaction(con):
-            con.register("_bt_proposals", proposals.to_arrow())
-            con.execute(
-                "CREATE OR REPLACE TABLE marts.match_proposals AS SELECT * FROM _bt_proposals"
-            )
-            con.unregister("_bt_proposals")
+        if not reused:
+            with transaction(con):
+                con.register("_bt_proposals", proposals.to_arrow())
+                con.execute(
+                    "CREATE OR REPLACE TABLE marts.match_proposals AS SELECT * FROM _bt_proposals"
+                )
+                con.unregister("_bt_proposals")
+                incremental.record_inputs(con, "match_proposals", inputs)
         schema = table_metadata(con, "marts.match_proposals")
     files = write_city_exports(
         coordinator_export(proposals, waiting), settings.reports_path / "proposals"
@@ -175,6 +213,9 @@ def match_proposals(
             "people_waiting": waiting.height,
             "mean_score": float(proposals["score"].mean()) if proposals.height else None,
             "solver_seconds": round(seconds, 3),
+            "matching": "inputs unchanged since the last run: proposals kept"
+            if reused
+            else "solved",
             "left_waiting": dg.MetadataValue.md(table),
             "coordinator_exports": len(files),
             "exports_folder": dg.MetadataValue.path(str(settings.reports_path / "proposals")),
