@@ -99,7 +99,7 @@ class Warehouse(dg.ConfigurableResource):
     path: str = DEFAULTS["BT_WAREHOUSE"]
     lock_timeout_s: float = 30.0
     #: DuckDB spills above this; at 1M participants validation is as fast at 2 GB as at 4 GB
-    #: (benchmarks/README figures) and keeps the run within a laptop's memory.
+    #: (README, Performance) and keeps the run within a laptop's memory.
     memory_limit: str = "2GB"
 
     @contextmanager
