@@ -1,8 +1,10 @@
 """Render several reports in parallel worker processes (WeasyPrint is CPU-bound).
 
 ``render_many`` splits the reports over ``workers`` fresh Python processes
-(``python -m reports.batch IN OUT``), each rendering its share one after another; a fresh
-interpreter avoids forking a parent that holds database and thread-pool state.
+(``python -c "from reports.batch import main; ..." IN OUT``, not ``-m``, which would run
+this module a second time beside the package's import of it), each rendering its share one
+after another; a fresh interpreter avoids forking a parent that holds database and
+thread-pool state.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from reports.model import RenderedReport, ReportInput
 from reports.render import render_report
 
 Job = tuple[ReportInput, Path]
+
+_WORKER = "import sys; from reports.batch import main; main(sys.argv[1:])"
 
 
 def _portable(inp: ReportInput) -> dict:
@@ -39,7 +43,7 @@ def render_many(jobs: list[Job], workers: int) -> list[RenderedReport]:
         for k, indices in enumerate(order):
             src, dst = Path(tmp) / f"jobs-{k}.pkl", Path(tmp) / f"done-{k}.pkl"
             src.write_bytes(pickle.dumps([(_portable(jobs[i][0]), jobs[i][1]) for i in indices]))
-            cmd = [sys.executable, "-m", "reports.batch", str(src), str(dst)]
+            cmd = [sys.executable, "-c", _WORKER, str(src), str(dst)]
             running.append((subprocess.Popen(cmd), indices, dst))
         failed = [proc.wait() for proc, _, _ in running]
         if any(failed):
