@@ -189,6 +189,13 @@ class StepTracker:
                     ms = getattr(event.event_specific_data, "duration_ms", None)
                     step.wall_s = ms / 1000 if ms is not None else step.wall_s
 
+    def rows(self) -> list[dict[str, Any]]:
+        """The steps as plain dicts for the report (without the internal CPU baseline)."""
+        rows = [asdict(s) for s in self.steps.values()]
+        for row in rows:
+            del row["cpu0"]
+        return rows
+
     def sample(self, rss: float) -> None:
         with self.lock:
             for step in self.running():
@@ -543,38 +550,28 @@ def main(argv: list[str] | None = None) -> int:
         "GX_ANALYTICS_ENABLED": "false",
     }
     load0, started = os.getloadavg()[0], datetime.now().astimezone()
-    tracker = StepTracker()
     dagster = [str(Path(PYTHON).parent / "dagster"), "asset", "materialize"]
-    pipe = measure(
-        [*dagster, "-m", "pipelines.definitions", "--select", "*"],
-        run_dir / "pipeline.log",
-        timeout,
-        env,
-        tracker,
-    )
-    if pipe.ok:
-        tracker.use_event_log(home)
+
+    def materialise_all(log: Path) -> tuple[Measured, StepTracker]:
+        """Every asset into the run's warehouse, with exact step times from its event log."""
+        tracker = StepTracker()
+        run = measure(
+            [*dagster, "-m", "pipelines.definitions", "--select", "*"], log, timeout, env, tracker
+        )
+        if run.ok:
+            tracker.use_event_log(home)
+        return run, tracker
+
+    pipe, tracker = materialise_all(run_dir / "pipeline.log")
     incremental = None
     if args.incremental and pipe.ok:
         daily = daily_export(folder)
-        again = StepTracker()
-        rerun = measure(
-            [*dagster, "-m", "pipelines.definitions", "--select", "*"],
-            run_dir / "incremental.log",
-            timeout,
-            env,
-            again,
-        )
-        if rerun.ok:
-            again.use_event_log(home)
-        steps_again = [asdict(s) for s in again.steps.values()]
-        for step in steps_again:
-            del step["cpu0"]
+        rerun, again = materialise_all(run_dir / "incremental.log")
         incremental = {
             "daily": daily,
             "pipeline": asdict(rerun),
             "startup_s": again.run_start_s,
-            "steps": steps_again,
+            "steps": again.rows(),
         }
     pandas_json = run_dir / "pandas.json"
     pandas = (
@@ -599,9 +596,7 @@ def main(argv: list[str] | None = None) -> int:
         run_dir / "floor.log",
         timeout,
     )
-    steps = [asdict(s) for s in tracker.steps.values()]
-    for s in steps:
-        del s["cpu0"]
+    steps = tracker.rows()
     startup = tracker.run_start_s
     comparable = [s for s in steps if s["name"] in COMPARABLE]
     comp_wall = sum(s["wall_s"] or 0 for s in comparable)

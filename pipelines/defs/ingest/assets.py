@@ -168,12 +168,10 @@ def _validate(
             state = incremental.current_state(con, feed, as_of)
             decision = incremental.decide(incremental.previous_state(con, feed), state)
             previous = _previous_counts(con, feed)
-            present = con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE schema_name || '.' || table_name "
-                "IN (?, ?)",
-                [core_table, f"quarantine.{feed.name}"],
-            ).fetchall()[0][0]
-            if previous is None or present < 2:
+            present = all(
+                incremental.table_exists(con, t) for t in (core_table, f"quarantine.{feed.name}")
+            )
+            if previous is None or not present:
                 decision = incremental.Decision("full")
             if decision.mode == "current":
                 counts = previous

@@ -68,13 +68,19 @@ def ensure_builds_table(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether ``schema.table`` exists in the warehouse."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name || '.' || table_name = ?",
+            [table],
+        ).fetchall()[0][0]
+    )
+
+
 def table_digest(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """An order-independent digest of every row of ``table`` (sum of 64-bit row hashes)."""
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name || '.' || table_name = ?",
-        [table],
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(con, table):
         return f"{table}:missing"
     n, total = con.execute(f"SELECT count(*), sum(hash(t)::HUGEINT) FROM {table} t").fetchall()[0]
     return f"{table}:{n}:{total}"

@@ -157,12 +157,9 @@ def match_proposals(
             "SELECT newcomer_id, local_id, ended_at FROM core.matches ORDER BY ALL"
         ).pl()
         inputs = _inputs_digest(con, config, as_of)
-        reused = incremental.recorded_inputs(con, "match_proposals") == inputs and bool(
-            con.execute(
-                "SELECT count(*) FROM duckdb_tables() "
-                "WHERE schema_name = 'marts' AND table_name = 'match_proposals'"
-            ).fetchall()[0][0]
-        )
+        reused = incremental.recorded_inputs(
+            con, "match_proposals"
+        ) == inputs and incremental.table_exists(con, "marts.match_proposals")
         if reused:
             proposals = con.sql(
                 "SELECT * FROM marts.match_proposals ORDER BY city, newcomer_id, local_id"
