@@ -229,8 +229,11 @@ def warehouse_state(path: Path) -> tuple[dict[str, tuple], set[str]]:
                 for feed, h in con.execute(f"SELECT feed, {row_hash} FROM {name}").fetchall():
                     units[f"{name}[{feed}]"] = (h,)
             elif name == "meta.builds":
-                for asset, h in con.execute(f"SELECT asset, {row_hash} FROM {name}").fetchall():
-                    units[f"{name}[{asset}]"] = (h,)
+                # A check's remembered result names its Data Docs folder (a random name).
+                for asset, h, h_check in con.execute(
+                    f"SELECT asset, {row_hash}, hash(asset, inputs) FROM {name}"
+                ).fetchall():
+                    units[f"{name}[{asset}]"] = (h_check if asset.startswith("check ") else h,)
             elif name == "meta.check_results":
                 for asset, check, h in con.execute(
                     f"SELECT asset, check_name, {row_hash} FROM {name}"
@@ -321,6 +324,11 @@ def owner_step(unit: str) -> str:
         return "raw_inbox"
     if unit.startswith("meta.check_results["):
         return unit[len("meta.check_results[") : -1]
+    if unit.startswith("meta.builds[check "):  # a check's remembered result
+        _, asset, check = unit[len("meta.builds[") : -1].split(" ")
+        return f"{asset}_{check}"
+    if unit == "meta.builds[erasure_purge]":
+        return "erasure_ledger"
     if unit.startswith("meta.builds["):
         return unit[len("meta.builds[") : -1]
     if unit.startswith("meta.feed_counts["):

@@ -203,7 +203,10 @@ def erasure_ledger(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
             counts = validate_feed(con, ERASURES, settings.as_of_date(), "_bt_erasures")
             new = erasure.record_requests(con, "_bt_erasures")
             con.execute("DROP TABLE _bt_erasures")
-            deleted = erasure.purge(con)
+            scope = erasure.purge_scope(con)
+            purged = erasure.purge(con, scope)
+            deleted = purged.deleted
+            erasure.record_purge(con)
             _record_counts(con, counts)
             ledger = con.execute(
                 "SELECT count(*) FILTER (kind = 'participant'), count(*) FILTER (kind = 'match') "
@@ -218,6 +221,10 @@ def erasure_ledger(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
             "new_ledger_entries": new,
             "rows_purged": sum(deleted.values()),
             "rows_purged_per_table": dg.MetadataValue.json(deleted),
+            "purge": "every table"
+            if purged.every_table
+            else f"raw rows of the {len(scope)} file(s) read since the last purge "
+            "(ledger unchanged, every other row already purged)",
         }
     )
 

@@ -4,9 +4,19 @@ The ledger ``meta.erasure_ledger`` holds SHA-256 hashes only (``kind`` = partici
 so it can live forever without holding anyone's id. Every run purges every table that names
 an erased participant or one of their matches, so a later export that repeats an erased
 person does not bring them back, even after the erasures file has left the inbox.
+
+A purge normally looks at every table. When the ledger has not changed since the last purge,
+every table but the raw rows read since then is already clean: only those rows are purged
+(:func:`purge_scope` says when that holds), which keeps a daily run from scanning every row.
+The ``erasure_complete`` check still looks at every table.
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -38,24 +48,54 @@ def record_requests(con: duckdb.DuckDBPyConnection, accepted_table: str) -> int:
 
 
 def _erased_ids(
-    con: duckdb.DuckDBPyConnection, temp: str, cols: list[tuple[str, str, str]], kind: str
+    con: duckdb.DuckDBPyConnection,
+    temp: str,
+    cols: list[tuple[str, str, str]],
+    kind: str,
+    where: str = "",
 ) -> None:
     """Temp table ``temp`` of the clear ids in ``cols`` whose hash is in the ledger as ``kind``.
 
     Each distinct id is hashed once (not every row), and the clear ids live only in a
-    temporary table of this connection.
+    temporary table of this connection. ``where`` narrows the rows looked at.
     """
     con.execute(f"DROP TABLE IF EXISTS {temp}")
-    union = " UNION ".join(f'SELECT DISTINCT "{c}" AS id FROM {s}.{t}' for s, t, c in cols)
-    if not union:
+    if not cols:
         con.execute(f"CREATE TEMP TABLE {temp} (id VARCHAR)")
         return
-    con.execute(
-        f"""CREATE TEMP TABLE {temp} AS
-        SELECT id FROM ({union}) ids
-        WHERE id IS NOT NULL AND sha256(id) IN
-              (SELECT id_hash FROM meta.erasure_ledger WHERE kind = '{kind}')"""
+    # Hashing each column's distinct ids (SHA-256 is cheap next to DISTINCT) beats first
+    # merging the columns' distinct sets, which are large, into one.
+    ledger = f"(SELECT id_hash FROM meta.erasure_ledger WHERE kind = '{kind}')"
+    erased = " UNION ".join(
+        f"""SELECT id FROM (SELECT DISTINCT "{c}" AS id FROM {s}.{t} {where})
+        WHERE id IS NOT NULL AND sha256(id) IN {ledger}"""
+        for s, t, c in cols
     )
+    con.execute(f"CREATE TEMP TABLE {temp} AS {erased}")
+
+
+def _ragged_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """Tables with ``_raw_line``: a CSV row with too few or too many fields kept whole."""
+    schemas = ", ".join(f"'{s}'" for s in PURGED_SCHEMAS)
+    return con.execute(
+        f"""SELECT table_schema, table_name FROM information_schema.columns
+        WHERE table_schema IN ({schemas}) AND column_name = '_raw_line'
+          AND table_catalog = current_database() ORDER BY ALL"""
+    ).fetchall()
+
+
+def _names_erased_in_raw_line(schema: str, table: str, scope: str) -> str:
+    """Condition: the row's ``_raw_line`` has a field whose hash is in the ledger.
+
+    A ragged row's fields cannot be told apart by column, so every comma-separated field
+    (quotes and white space trimmed) is hashed; ids hold no comma or quote.
+    """
+    return f"""_raw_line IN (
+        SELECT line FROM (
+            SELECT _raw_line AS line, unnest(string_split(_raw_line, ',')) AS field
+            FROM {schema}.{table} WHERE _raw_line IS NOT NULL AND {scope})
+        WHERE sha256(trim(field, ' "' || chr(9) || chr(10) || chr(13)))
+              IN (SELECT id_hash FROM meta.erasure_ledger))"""
 
 
 def _id_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
@@ -69,18 +109,123 @@ def _id_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
     ).fetchall()
 
 
-def purge(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Delete every row naming an erased person or match; returns rows deleted per table.
+def ledger_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """A digest of the whole ledger (and of this module's code, which defines the purge)."""
+    ensure_ledger(con)
+    n, total = con.execute(
+        "SELECT count(*), sum(hash(id_hash, kind)::HUGEINT) FROM meta.erasure_ledger"
+    ).fetchall()[0]
+    return hashlib.sha256(f"{n}:{total}:{CODE_VERSION}".encode()).hexdigest()
+
+
+CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+PURGE_STATE = "erasure_purge"
+
+
+def _ensure_builds(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS meta.builds (
+            asset VARCHAR PRIMARY KEY, files VARCHAR, inputs VARCHAR, built_at TIMESTAMPTZ)"""
+    )
+
+
+def _source_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return [
+        (name, sha)
+        for name, sha in con.execute(
+            "SELECT file_name, sha256 FROM meta.source_files ORDER BY ALL"
+        ).fetchall()
+    ]
+
+
+def purge_scope(con: duckdb.DuckDBPyConnection) -> list[str] | None:
+    """The files whose raw rows alone need purging, or None when every table must be.
+
+    Only new rows can name an erased person when (1) the ledger is what it was after the
+    last purge, so every row that was there then is clean, and (2) no core table was
+    validated after a file that has not been purged yet was read (core and quarantine
+    rows, and the marts built from them, then all come from purged raw rows). New rows
+    are the rows of files read since the last purge (erasure files are read every run) or
+    not in the inbox, by name and content, at the last purge.
+    """
+    _ensure_builds(con)
+    row = con.execute(
+        "SELECT files, inputs, built_at FROM meta.builds WHERE asset = ?", [PURGE_STATE]
+    ).fetchall()
+    if not row or row[0][1] != ledger_digest(con):
+        return None
+    purged = {tuple(f) for f in json.loads(row[0][0])}
+    last_purge = row[0][2]
+    new = [
+        name
+        for name, sha, ingested_at in con.execute(
+            "SELECT file_name, sha256, ingested_at FROM meta.source_files ORDER BY ALL"
+        ).fetchall()
+        if (name, sha) not in purged or ingested_at >= last_purge
+    ]
+    if not new:
+        return []
+    first_new = con.execute(
+        "SELECT min(ingested_at) FROM meta.source_files WHERE list_contains(?, file_name)", [new]
+    ).fetchall()[0][0]
+    core_after = con.execute(
+        "SELECT count(*) FROM meta.builds WHERE asset LIKE 'core\\_%' ESCAPE '\\' "
+        "AND built_at >= ?",
+        [first_new],
+    ).fetchall()[0][0]
+    return None if core_after else new
+
+
+def record_purge(con: duckdb.DuckDBPyConnection) -> None:
+    """Remember the ledger and the files whose rows every table has been purged of."""
+    _ensure_builds(con)
+    con.execute(
+        "INSERT OR REPLACE INTO meta.builds VALUES (?, ?, ?, now())",
+        [PURGE_STATE, json.dumps(_source_files(con)), ledger_digest(con)],
+    )
+
+
+@dataclass(frozen=True)
+class Purge:
+    """What a purge deleted (rows per table) and whether it looked at every table."""
+
+    deleted: dict[str, int]
+    every_table: bool
+
+
+def purge(con: duckdb.DuckDBPyConnection, only_files: list[str] | None = None) -> Purge:
+    """Delete every row naming an erased person or match.
 
     Clear ids are looked up by hashing the distinct ids present (not every row), and kept
-    only in temporary tables of this connection, which vanish with it.
+    only in temporary tables of this connection, which vanish with it. With
+    ``only_files`` (from :func:`purge_scope`) only the raw rows of those files are looked
+    at; if they name a match of an erased person that the ledger did not hold yet, rows
+    anywhere may name it, and every table is purged after all.
     """
     ensure_ledger(con)
+    if only_files is not None:
+        before = ledger_digest(con)
+        deleted = _purge(con, only_files)
+        if ledger_digest(con) == before:
+            return Purge(deleted, every_table=False)
+        more = _purge(con, None)
+        both = {t: deleted.get(t, 0) + more.get(t, 0) for t in sorted({*deleted, *more})}
+        return Purge(both, every_table=True)
+    return Purge(_purge(con, None), every_table=True)
+
+
+def _purge(con: duckdb.DuckDBPyConnection, only_files: list[str] | None) -> dict[str, int]:
+    """One purge of every table, or of the raw rows of ``only_files``."""
     columns = _id_columns(con)
+    scope = "TRUE"
+    if only_files is not None:
+        columns = [c for c in columns if c[0] == "raw"]
+        names = ", ".join("'" + n.replace("'", "''") + "'" for n in only_files) or "NULL"
+        scope = f"_source_file IN ({names})"
     person_cols = [c for c in columns if c[2] in PERSON_COLUMNS]
     match_cols = [c for c in columns if c[2] == MATCH_COLUMN]
     deleted: dict[str, int] = {}
-    _erased_ids(con, "_bt_erased_people", person_cols, "participant")
+    _erased_ids(con, "_bt_erased_people", person_cols, "participant", f"WHERE {scope}")
     # Every match of an erased person goes too, and with it the partner's feedback rows.
     match_tables = [
         (s, t)
@@ -92,12 +237,12 @@ def purge(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         con.execute(
             f"""INSERT INTO meta.erasure_ledger
             SELECT DISTINCT sha256(match_id), 'match', now() FROM {schema}.{table}
-            WHERE match_id IS NOT NULL
+            WHERE {scope} AND match_id IS NOT NULL
               AND (newcomer_id IN (SELECT id FROM _bt_erased_people)
                    OR local_id IN (SELECT id FROM _bt_erased_people))
             ON CONFLICT DO NOTHING"""
         )
-    _erased_ids(con, "_bt_erased_matches", match_cols, "match")
+    _erased_ids(con, "_bt_erased_matches", match_cols, "match", f"WHERE {scope}")
     if con.execute(
         "SELECT (SELECT count(*) FROM _bt_erased_people) + (SELECT count(*) FROM _bt_erased_matches)"
     ).fetchone()[0]:
@@ -113,25 +258,50 @@ def purge(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 if (s, t) == (schema, table)
             ]
             n = con.execute(
-                f"DELETE FROM {schema}.{table} WHERE {' OR '.join(conditions)}"
+                f"DELETE FROM {schema}.{table} WHERE {scope} AND ({' OR '.join(conditions)})"
             ).fetchone()[0]
             if n:
                 deleted[f"{schema}.{table}"] = n
+    for schema, table in _ragged_tables(con):
+        if only_files is not None and schema != "raw":
+            continue
+        n = con.execute(
+            f"DELETE FROM {schema}.{table} WHERE {scope} AND "
+            f"{_names_erased_in_raw_line(schema, table, scope)}"
+        ).fetchone()[0]
+        if n:
+            deleted[f"{schema}.{table}"] = deleted.get(f"{schema}.{table}", 0) + n
     con.execute("DROP TABLE IF EXISTS _bt_erased_people; DROP TABLE IF EXISTS _bt_erased_matches")
     return deleted
 
 
 def remaining(con: duckdb.DuckDBPyConnection) -> int:
-    """Rows anywhere in the warehouse that still name an erased person or match (should be 0)."""
+    """Rows anywhere in the warehouse that still name an erased person or match (should be 0).
+
+    The distinct ids of every table are hashed once, together; rows are only counted when
+    some id turns out to be erased.
+    """
     ensure_ledger(con)
+    columns = _id_columns(con)
+    sets = {"participant": "_bt_left_people", "match": "_bt_left_matches"}
+    _erased_ids(
+        con, sets["participant"], [c for c in columns if c[2] in PERSON_COLUMNS], "participant"
+    )
+    _erased_ids(con, sets["match"], [c for c in columns if c[2] == MATCH_COLUMN], "match")
     total = 0
-    for schema, table, col in _id_columns(con):
-        kind = "match" if col == MATCH_COLUMN else "participant"
-        # Hash each distinct id once rather than every row.
+    found = con.execute(
+        f"SELECT (SELECT count(*) FROM {sets['participant']}) + (SELECT count(*) FROM {sets['match']})"
+    ).fetchone()[0]
+    if found:
+        for schema, table, col in columns:
+            kind = "match" if col == MATCH_COLUMN else "participant"
+            total += con.execute(
+                f'SELECT count(*) FROM {schema}.{table} WHERE "{col}" IN (SELECT id FROM {sets[kind]})'
+            ).fetchone()[0]
+    for schema, table in _ragged_tables(con):
         total += con.execute(
-            f"""SELECT count(*) FROM {schema}.{table} WHERE "{col}" IN (
-                SELECT id FROM (SELECT DISTINCT "{col}" AS id FROM {schema}.{table})
-                WHERE sha256(id) IN
-                    (SELECT id_hash FROM meta.erasure_ledger WHERE kind = '{kind}'))"""
+            f"SELECT count(*) FROM {schema}.{table} WHERE "
+            f"{_names_erased_in_raw_line(schema, table, 'TRUE')}"
         ).fetchone()[0]
+    con.execute(f"DROP TABLE IF EXISTS {sets['participant']}; DROP TABLE IF EXISTS {sets['match']}")
     return total

@@ -156,6 +156,22 @@ def recorded_inputs(con: duckdb.DuckDBPyConnection, asset: str) -> str | None:
     return row[0][0] if row else None
 
 
-def record_inputs(con: duckdb.DuckDBPyConnection, asset: str, inputs: str) -> None:
+def recorded_detail(con: duckdb.DuckDBPyConnection, asset: str) -> str | None:
+    """What was recorded with ``asset``'s inputs (the ``files`` column), if anything."""
     ensure_builds_table(con)
-    con.execute("INSERT OR REPLACE INTO meta.builds VALUES (?, '[]', ?, now())", [asset, inputs])
+    row = con.execute("SELECT files FROM meta.builds WHERE asset = ?", [asset]).fetchall()
+    return row[0][0] if row else None
+
+
+def record_inputs(
+    con: duckdb.DuckDBPyConnection, asset: str, inputs: str, detail: str = "[]"
+) -> None:
+    """Record what ``asset`` (or a check: ``check <asset> <name>``) was built from.
+
+    ``detail`` goes into the ``files`` column: the files for a core table, a check's
+    remembered result (JSON of plain counts, no data values) for a check.
+    """
+    ensure_builds_table(con)
+    con.execute(
+        "INSERT OR REPLACE INTO meta.builds VALUES (?, ?, ?, now())", [asset, detail, inputs]
+    )
