@@ -246,10 +246,12 @@ def _feedback() -> FeedSql:
         p.participant_id IS NOT NULL AS p_registered,
         m.match_id IS NOT NULL AS m_known,
         r.participant_id IN (m.newcomer_id, m.local_id) AS m_member,
-        bt_day(m.matched_at) AS m_day"""
+        m.m_day"""
+    # The match's Berlin day is computed once per match, not once per feedback row.
     joins = """
         LEFT JOIN core.participants p ON p.participant_id = r.participant_id
-        LEFT JOIN core.matches m ON m.match_id = bt_blank(r.match_id)"""
+        LEFT JOIN (SELECT match_id, newcomer_id, local_id, bt_day(matched_at) AS m_day
+                   FROM core.matches) m ON m.match_id = bt_blank(r.match_id)"""
     rules = [
         _rule("r.feedback_id IS NULL OR r.feedback_id = ''", "feedback_id: required"),
         _rule("r.participant_id IS NULL OR r.participant_id = ''", "participant_id: required"),
