@@ -27,8 +27,6 @@ import polars as pl
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from reports import formatting
 from reports.labels import TEXT
@@ -249,6 +247,11 @@ def render_report(inp: ReportInput, out_dir: Path) -> RenderedReport:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     sweep_temporaries(out_dir)
+    # WeasyPrint is imported here, not with the package: every Dagster process imports
+    # ``reports`` (for its atomic file helpers), only report workers lay out PDFs.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
     html = render_html(inp)
     document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).render()
     pdf = document.write_pdf()

@@ -218,7 +218,9 @@ def test_failed_render_leaves_old_files_and_no_temporaries(tmp_path, monkeypatch
         def __init__(self, *args, **kwargs):
             raise RuntimeError("pango exploded")
 
-    monkeypatch.setattr(reports.render, "HTML", Broken)
+    import weasyprint  # render_report imports HTML from it when it renders
+
+    monkeypatch.setattr(weasyprint, "HTML", Broken)
     with pytest.raises(RuntimeError, match="pango"):
         render_report(german_input, out)
     assert [p.name for p in out.iterdir()] == ["report.pdf"]
