@@ -45,3 +45,29 @@ def test_bt_ts_reads_offsets_naive_times_and_rejects_other_text() -> None:
         "  ": None,
         None: None,
     }
+
+
+def test_bt_ts_fast_path_equals_the_general_path_on_every_shape() -> None:
+    """Canonical text skips trimming, upper-casing and the second shape test: same values."""
+    con = duckdb.connect()
+    install_macros(con)
+    differ, canonical, rows = con.execute(
+        r"""WITH parts AS (
+            SELECT pad || d || t || z || pad AS s
+            FROM unnest(['', ' ', chr(9)]) a(pad),
+                 unnest(['2026-07-01', '1999-12-31', '2026-13-01', '2026-02-30', '2025-10-26',
+                         '2026-03-29', '1944-04-03', '20260701']) b(d),
+                 unnest(['', 'T18:23:10', 't18:23:10', ' 18:23:10', 'T18:23', 'T18:23:10.5',
+                         'T18:23:10.123456', 'T02:30:00', 'T02:30:00.000001', 'T25:00:00',
+                         'T18:23:1x', 'T18:23:10.']) c(t),
+                 unnest(['', 'Z', 'z', '+01:00', '-0300', '+02', ' Z', 'ZZ', '+1']) e(z)
+        )
+        SELECT count(*) FILTER (WHERE bt_ts(s)
+                                IS DISTINCT FROM bt_ts_text(NULLIF(upper(trim(s)), ''))),
+               count(*) FILTER (WHERE regexp_full_match(s, '\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?')),
+               count(*)
+        FROM (SELECT s FROM parts UNION ALL SELECT NULL)"""
+    ).fetchone()
+    assert rows > 2500
+    assert canonical > 50  # the fast path is taken for a good share of the shapes
+    assert differ == 0

@@ -32,6 +32,8 @@ from pipelines.contract import (
 
 TS_WITH_OFFSET = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)? ?(Z|[+-]\d{2}(:?\d{2})?)"
 TS_NAIVE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+#: The shapes the exports write: naive Berlin wall time or UTC with Z, seconds, T.
+TS_CANONICAL = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?"
 
 #: SQL macros shared by every feed's validation (created per connection, temporary).
 MACROS = rf"""
@@ -53,7 +55,14 @@ CREATE OR REPLACE TEMP MACRO bt_ts_text(u) AS (
          WHEN regexp_full_match(u, '{TS_WITH_OFFSET}') THEN TRY_CAST(u AS TIMESTAMPTZ)
          WHEN regexp_full_match(u, '{TS_NAIVE}') THEN bt_berlin(TRY_CAST(u AS TIMESTAMP))
     END);
-CREATE OR REPLACE TEMP MACRO bt_ts(s) AS bt_ts_text(NULLIF(upper(trim(s)), ''));
+-- Fast path: text already in the canonical shape (no spaces, upper-case T, Z or no offset,
+-- as the exports write it) is read without trimming, upper-casing or trying both shapes;
+-- that is exactly what the general path would do with it. Everything else takes that path.
+CREATE OR REPLACE TEMP MACRO bt_ts(s) AS (
+    CASE WHEN regexp_full_match(s, '{TS_CANONICAL}')
+         THEN CASE WHEN ends_with(s, 'Z') THEN TRY_CAST(s AS TIMESTAMPTZ)
+                   ELSE bt_berlin(TRY_CAST(s AS TIMESTAMP)) END
+         ELSE bt_ts_text(NULLIF(upper(trim(s)), '')) END);
 CREATE OR REPLACE TEMP MACRO bt_day(ts) AS CAST(timezone('Europe/Berlin', ts) AS DATE);
 CREATE OR REPLACE TEMP MACRO bt_date(s) AS (
     CASE WHEN regexp_full_match(trim(s), '\d{{4}}-\d{{2}}-\d{{2}}') THEN TRY_CAST(trim(s) AS DATE) END);
@@ -82,9 +91,21 @@ def _rule(condition: str, reason: str) -> str:
     return f"CASE WHEN {condition} THEN '{quoted}' END"
 
 
-def _required(col: str) -> str:
+def _required(col: str, parsed: str | None = None) -> str:
+    """``column: required`` when the text is missing or blank.
+
+    With ``parsed`` (a typed value whose parser gives NULL for blank text), rows with a
+    parsed value skip the trimming: DuckDB evaluates the right side of AND only where the
+    left side holds, and almost every row has a value.
+    """
     name = col.split(".")[-1].strip('"')
-    return _rule(f"bt_blank({col}) IS NULL", f"{name}: required")
+    blank = f"bt_blank({col}) IS NULL"
+    return _rule(f"{parsed} IS NULL AND {blank}" if parsed else blank, f"{name}: required")
+
+
+def _unparsable(col: str, parsed: str, reason: str) -> str:
+    """``reason`` when the text is not blank but does not parse (cheap test first, as above)."""
+    return _rule(f"{parsed} IS NULL AND bt_blank({col}) IS NOT NULL", reason)
 
 
 @dataclass(frozen=True)
@@ -123,10 +144,9 @@ def _registrations(as_of: date) -> FeedSql:
             "r.participant_id <> '' AND NOT regexp_full_match(r.participant_id, '[A-Za-z0-9_-]{1,64}')",
             "participant_id: must be 1-64 characters of A-Z a-z 0-9 _ -",
         ),
-        _required("r.registered_at"),
-        _rule(
-            "bt_blank(r.registered_at) IS NOT NULL AND v_registered_at IS NULL",
-            "registered_at: not an ISO 8601 timestamp",
+        _required("r.registered_at", "v_registered_at"),
+        _unparsable(
+            "r.registered_at", "v_registered_at", "registered_at: not an ISO 8601 timestamp"
         ),
         _rule("bt_day(v_registered_at) > $as_of", "registered_at: after BT_AS_OF"),
         _required('r."group"'),
@@ -171,9 +191,10 @@ def _registrations(as_of: date) -> FeedSql:
             "bt_blank(r.arrival_year) IS NOT NULL AND v_arrival_year IS NULL",
             "arrival_year: not an integer",
         ),
-        _required("r.consent_research"),
-        _rule(
-            "bt_blank(r.consent_research) IS NOT NULL AND v_consent_research IS NULL",
+        _required("r.consent_research", "v_consent_research"),
+        _unparsable(
+            "r.consent_research",
+            "v_consent_research",
             "consent_research: not a boolean (true/false/1/0/yes/no)",
         ),
         _rule(
@@ -206,20 +227,14 @@ def _matches() -> FeedSql:
         _rule("r.local_id IS NULL OR r.local_id = ''", "local_id: required"),
         _rule("r.local_id <> '' AND l_group IS NULL", "local_id: not a registered participant"),
         _rule("l_group <> 'local'", "local_id: registered participant is not a local"),
-        _required("r.matched_at"),
-        _rule(
-            "bt_blank(r.matched_at) IS NOT NULL AND v_matched_at IS NULL",
-            "matched_at: not an ISO 8601 timestamp",
-        ),
+        _required("r.matched_at", "v_matched_at"),
+        _unparsable("r.matched_at", "v_matched_at", "matched_at: not an ISO 8601 timestamp"),
         _rule(
             "v_matched_at < n_registered_at OR v_matched_at < l_registered_at",
             "matched_at: before a registration of the pair",
         ),
         _rule("bt_day(v_matched_at) > $as_of", "matched_at: after BT_AS_OF"),
-        _rule(
-            "bt_blank(r.ended_at) IS NOT NULL AND v_ended_at IS NULL",
-            "ended_at: not an ISO 8601 timestamp",
-        ),
+        _unparsable("r.ended_at", "v_ended_at", "ended_at: not an ISO 8601 timestamp"),
         _rule("v_ended_at < v_matched_at", "ended_at: before matched_at"),
         _rule(
             f"v_end_reason NOT IN {_in(END_REASONS)}",
@@ -284,27 +299,22 @@ def _feedback() -> FeedSql:
             "v_event_kind = 'group_event' AND v_event_id IS NULL",
             "event_id: required for a group_event",
         ),
-        _required("r.event_date"),
-        _rule(
-            "bt_blank(r.event_date) IS NOT NULL AND v_event_date IS NULL",
-            "event_date: not an ISO 8601 date",
-        ),
+        _required("r.event_date", "v_event_date"),
+        _unparsable("r.event_date", "v_event_date", "event_date: not an ISO 8601 date"),
         _rule(
             "v_event_kind = 'tandem_meeting' AND v_event_date < m_day",
             "event_date: before the match's matched_at",
         ),
         _rule("v_event_date > $as_of", "event_date: after BT_AS_OF"),
-        _required("r.attended"),
-        _rule(
-            "bt_blank(r.attended) IS NOT NULL AND v_attended IS NULL",
-            "attended: not a boolean (true/false/1/0/yes/no)",
-        ),
+        _required("r.attended", "v_attended"),
+        _unparsable("r.attended", "v_attended", "attended: not a boolean (true/false/1/0/yes/no)"),
         _rule(
             "bt_blank(r.rating) IS NOT NULL AND (v_rating IS NULL OR v_rating NOT BETWEEN 1 AND 5)",
             "rating: not an integer 1-5",
         ),
-        _rule(
-            "bt_blank(r.would_meet_again) IS NOT NULL AND v_would_meet_again IS NULL",
+        _unparsable(
+            "r.would_meet_again",
+            "v_would_meet_again",
             "would_meet_again: not a boolean (true/false/1/0/yes/no)",
         ),
         _rule(
@@ -313,11 +323,8 @@ def _feedback() -> FeedSql:
             "new_contacts_other_group: not an integer 0-50",
         ),
         _rule("length(v_comment) > 2000", "comment: longer than 2000 characters"),
-        _required("r.submitted_at"),
-        _rule(
-            "bt_blank(r.submitted_at) IS NOT NULL AND v_submitted_at IS NULL",
-            "submitted_at: not an ISO 8601 timestamp",
-        ),
+        _required("r.submitted_at", "v_submitted_at"),
+        _unparsable("r.submitted_at", "v_submitted_at", "submitted_at: not an ISO 8601 timestamp"),
     ]
     return FeedSql(parsed, rules, joins)
 
@@ -342,11 +349,8 @@ def _surveys() -> FeedSql:
             f"bt_blank(r.wave) IS NOT NULL AND v_wave NOT IN {_in(WAVES)}",
             "wave: not one of baseline, followup_3m, followup_12m",
         ),
-        _required("r.answered_at"),
-        _rule(
-            "bt_blank(r.answered_at) IS NOT NULL AND v_answered_at IS NULL",
-            "answered_at: not an ISO 8601 timestamp",
-        ),
+        _required("r.answered_at", "v_answered_at"),
+        _unparsable("r.answered_at", "v_answered_at", "answered_at: not an ISO 8601 timestamp"),
     ]
     for col, (lo, hi) in SURVEY_ITEMS.items():
         rules.append(
@@ -364,11 +368,8 @@ def _erasures() -> FeedSql:
         bt_ts(r.requested_at) AS v_requested_at"""
     rules = [
         _rule("r.participant_id IS NULL OR r.participant_id = ''", "participant_id: required"),
-        _required("r.requested_at"),
-        _rule(
-            "bt_blank(r.requested_at) IS NOT NULL AND v_requested_at IS NULL",
-            "requested_at: not an ISO 8601 timestamp",
-        ),
+        _required("r.requested_at", "v_requested_at"),
+        _unparsable("r.requested_at", "v_requested_at", "requested_at: not an ISO 8601 timestamp"),
     ]
     return FeedSql(parsed, rules)
 
