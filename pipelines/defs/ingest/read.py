@@ -374,13 +374,18 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, source: SourceFile, feed: Feed, 
                 f"{source.name}: line {not_object} is not a JSON object (JSON Lines needs one "
                 "object per line)"
             )
+        # The objects' key lists are few (one per export layout): check those, not each row.
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _bt_json_keys AS "
+            "SELECT DISTINCT json_keys(json) AS k FROM _bt_json"
+        )
         repeated = con.execute(
-            "SELECT count(*) FROM _bt_json WHERE len(json_keys(json)) <> "
-            "len(list_distinct(list_transform(json_keys(json), lambda k: lower(trim(k)))))"
+            "SELECT count(*) FROM _bt_json_keys WHERE len(k) <> "
+            "len(list_distinct(list_transform(k, lambda x: lower(trim(x)))))"
         ).fetchone()[0]
         if repeated:
             raise UnreadableFileError(f"{source.name}: a key is repeated within one object")
-        keys = con.execute("SELECT DISTINCT unnest(json_keys(json)) FROM _bt_json").fetchall()
+        keys = con.execute("SELECT DISTINCT unnest(k) FROM _bt_json_keys").fetchall()
     except duckdb.Error as exc:
         raise UnreadableFileError(f"{source.name}: not JSON Lines (one object per line)") from exc
     # Only keys that name a contract column are extracted; others are ignored like extra
@@ -402,7 +407,7 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, source: SourceFile, feed: Feed, 
     except duckdb.Error as exc:
         raise UnreadableFileError(f"{source.name}: not JSON Lines (one object per line)") from exc
     finally:
-        _drop_quietly(con, "_bt_json")
+        _drop_quietly(con, "_bt_json", "_bt_json_keys")
 
 
 _READERS = {"csv": _read_csv, "parquet": _read_parquet, "jsonl": _read_jsonl}
