@@ -20,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.defs.ingest.incremental import ensure_builds_table
+
 #: Columns that hold a participant id / a match id, wherever they appear.
 PERSON_COLUMNS = ("participant_id", "newcomer_id", "local_id")
 MATCH_COLUMN = "match_id"
@@ -122,13 +124,6 @@ CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 PURGE_STATE = "erasure_purge"
 
 
-def _ensure_builds(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        """CREATE TABLE IF NOT EXISTS meta.builds (
-            asset VARCHAR PRIMARY KEY, files VARCHAR, inputs VARCHAR, built_at TIMESTAMPTZ)"""
-    )
-
-
 def _source_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     return [
         (name, sha)
@@ -148,7 +143,7 @@ def purge_scope(con: duckdb.DuckDBPyConnection) -> list[str] | None:
     are the rows of files read since the last purge (erasure files are read every run) or
     not in the inbox, by name and content, at the last purge.
     """
-    _ensure_builds(con)
+    ensure_builds_table(con)
     row = con.execute(
         "SELECT files, inputs, built_at FROM meta.builds WHERE asset = ?", [PURGE_STATE]
     ).fetchall()
@@ -178,7 +173,7 @@ def purge_scope(con: duckdb.DuckDBPyConnection) -> list[str] | None:
 
 def record_purge(con: duckdb.DuckDBPyConnection) -> None:
     """Remember the ledger and the files whose rows every table has been purged of."""
-    _ensure_builds(con)
+    ensure_builds_table(con)
     con.execute(
         "INSERT OR REPLACE INTO meta.builds VALUES (?, ?, ?, now())",
         [PURGE_STATE, json.dumps(_source_files(con)), ledger_digest(con)],
