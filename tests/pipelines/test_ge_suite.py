@@ -76,7 +76,7 @@ def test_the_key_test_is_exact(warehouse: Warehouse, change: str, why: str) -> N
 
 
 def test_key_test_counts_the_keys_when_hashes_repeat(warehouse: Warehouse) -> None:
-    """As many distinct hashes as rows prove uniqueness; fewer fall back to the keys."""
+    """No key hash repeating proves uniqueness; repeated hashes fall back to the keys."""
     with duckdb.connect(warehouse.path) as con:
         assert checks._count_and_key_unique(con, "feedback", ("feedback_id",)) == (40, True)
         # One participant wrote all 40 rows: hashes repeat, the keys are counted.
