@@ -41,6 +41,7 @@ from pipelines.contract import (
 )
 from pipelines.defs.ingest import erasure, incremental
 from pipelines.defs.ingest.assets import CORE_ASSETS, erasure_ledger
+from pipelines.defs.ingest.validate import repeated_hashes
 from pipelines.resources import Settings, Warehouse
 from reports import sweep_temporaries, write_atomic
 
@@ -304,10 +305,7 @@ def _count_and_key_unique(
     if null_keys:
         return int(total), False
     repeats = con.execute(
-        f"""SELECT count(*) FROM (
-            SELECT h, lag(h) OVER (ORDER BY h) AS prev
-            FROM (SELECT hash({cols}) AS h FROM core.{table}))
-        WHERE h = prev"""
+        f"SELECT count(*) FROM ({repeated_hashes(f'hash({cols})', f'core.{table}')})"
     ).fetchone()[0]
     if not repeats:
         return int(total), True

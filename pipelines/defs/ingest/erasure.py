@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.defs.ingest.incremental import ensure_builds_table
+from pipelines.defs.ingest.incremental import ensure_builds_table, source_digest
 
 #: Columns that hold a participant id / a match id, wherever they appear.
 PERSON_COLUMNS = ("participant_id", "newcomer_id", "local_id")
@@ -120,7 +120,7 @@ def ledger_digest(con: duckdb.DuckDBPyConnection) -> str:
     return hashlib.sha256(f"{n}:{total}:{CODE_VERSION}".encode()).hexdigest()
 
 
-CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+CODE_VERSION = source_digest(Path(__file__))
 PURGE_STATE = "erasure_purge"
 
 
@@ -151,24 +151,22 @@ def purge_scope(con: duckdb.DuckDBPyConnection) -> list[str] | None:
         return None
     purged = {tuple(f) for f in json.loads(row[0][0])}
     last_purge = row[0][2]
-    new = [
-        name
+    new = {
+        name: ingested_at
         for name, sha, ingested_at in con.execute(
             "SELECT file_name, sha256, ingested_at FROM meta.source_files ORDER BY ALL"
         ).fetchall()
         if (name, sha) not in purged or ingested_at >= last_purge
-    ]
+    }
     if not new:
         return []
-    first_new = con.execute(
-        "SELECT min(ingested_at) FROM meta.source_files WHERE list_contains(?, file_name)", [new]
-    ).fetchall()[0][0]
+    first_new = min(new.values())
     core_after = con.execute(
         "SELECT count(*) FROM meta.builds WHERE asset LIKE 'core\\_%' ESCAPE '\\' "
         "AND built_at >= ?",
         [first_new],
     ).fetchall()[0][0]
-    return None if core_after else new
+    return None if core_after else list(new)
 
 
 def record_purge(con: duckdb.DuckDBPyConnection) -> None:

@@ -36,15 +36,20 @@ LOOKUPS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _code_version() -> str:
-    here = Path(__file__).resolve().parent
+def source_digest(*paths: Path) -> str:
+    """SHA-256 of source files (``.py`` files of a folder): the code a result was built with."""
     digest = hashlib.sha256()
-    for path in (here / "validate.py", here / "read.py", here.parents[1] / "contract.py"):
-        digest.update(path.read_bytes())
+    for path in paths:
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.read_bytes())
     return digest.hexdigest()
 
 
-CODE_VERSION = _code_version()
+_HERE = Path(__file__).resolve().parent
+#: The code a core table is built with: validation, reading and the contract.
+CODE_VERSION = source_digest(
+    _HERE / "validate.py", _HERE / "read.py", _HERE.parents[1] / "contract.py"
+)
 
 
 @dataclass(frozen=True)
@@ -138,15 +143,6 @@ def decide(previous: BuildState | None, current: BuildState) -> Decision:
     if last_old is not None and any((m, n) <= last_old for n, _, m in new):
         return Decision("full")  # a new file sorts before an old one: winners may change
     return Decision("increment", tuple(n for n, _, _ in new))
-
-
-def source_digest(*paths: Path) -> str:
-    """SHA-256 of source files (``.py`` files of a folder): the code a result was built with."""
-    digest = hashlib.sha256()
-    for path in paths:
-        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            digest.update(file.read_bytes())
-    return digest.hexdigest()
 
 
 def recorded_inputs(con: duckdb.DuckDBPyConnection, asset: str) -> str | None:

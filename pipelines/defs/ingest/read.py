@@ -198,8 +198,8 @@ def _unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Let DuckDB append rows in any order (each row carries its own ``_source_row``).
 
     An order-preserving parallel insert from Parquet leaves row groups that the next
-    checkpoint has to rewrite (5 s of raw_inbox's 35 at 1M participants, and a raw file half
-    again as large); rows whose number is already fixed need no order. (CSV rows are
+    checkpoint has to rewrite (5 s of raw_inbox's 35 at 1M participants); rows whose number
+    is already fixed need no order. (CSV rows are
     numbered by a window over the reader's order, which needs the order kept.)
     """
     con.execute("SET preserve_insertion_order = false")
