@@ -1,8 +1,10 @@
-"""The timestamp macros of validation: the fast path equals the full rule at every hour."""
+"""The parsing macros of validation: each fast path equals the general rule it skips."""
 
 import duckdb
+import pytest
 
-from pipelines.defs.ingest.validate import install_macros
+from pipelines.contract import EVENT_KINDS
+from pipelines.defs.ingest.validate import TS_CANONICAL, _enum, install_macros
 
 FULL_RULE = """
     CASE WHEN timezone('Europe/Berlin', timezone('Europe/Berlin', ts) - INTERVAL 1 HOUR) = ts
@@ -51,7 +53,7 @@ def test_bt_ts_fast_path_equals_the_general_path_on_every_shape() -> None:
     """Canonical text skips trimming, upper-casing and the second shape test: same values."""
     con = duckdb.connect()
     install_macros(con)
-    differ, canonical, rows = con.execute(
+    differ, canonical, with_offset, rows = con.execute(
         r"""WITH parts AS (
             SELECT pad || d || t || z || pad AS s
             FROM unnest(['', ' ', chr(9)]) a(pad),
@@ -60,14 +62,91 @@ def test_bt_ts_fast_path_equals_the_general_path_on_every_shape() -> None:
                  unnest(['', 'T18:23:10', 't18:23:10', ' 18:23:10', 'T18:23', 'T18:23:10.5',
                          'T18:23:10.123456', 'T02:30:00', 'T02:30:00.000001', 'T25:00:00',
                          'T18:23:1x', 'T18:23:10.']) c(t),
-                 unnest(['', 'Z', 'z', '+01:00', '-0300', '+02', ' Z', 'ZZ', '+1']) e(z)
+                 unnest(['', 'Z', 'z', '+01:00', '-03:00', '+00:00', '-0300', '+02', ' Z', 'ZZ',
+                         '+1', '+01:0', '+01:00Z']) e(z)
         )
         SELECT count(*) FILTER (WHERE bt_ts(s)
                                 IS DISTINCT FROM bt_ts_text(NULLIF(upper(trim(s)), ''))),
-               count(*) FILTER (WHERE regexp_full_match(s, '\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?')),
+               count(*) FILTER (WHERE regexp_full_match(s, ?)),
+               count(*) FILTER (WHERE regexp_full_match(s, ?) AND NOT ends_with(s, 'Z')
+                                AND bt_ts(s) IS NOT NULL AND length(s) > 25),
                count(*)
-        FROM (SELECT s FROM parts UNION ALL SELECT NULL)"""
+        FROM (SELECT s FROM parts UNION ALL SELECT NULL)""",
+        [TS_CANONICAL, TS_CANONICAL],
     ).fetchone()
     assert rows > 2500
     assert canonical > 50  # the fast path is taken for a good share of the shapes
+    assert with_offset > 10  # ... including +hh:mm offsets (Parquet TIMESTAMPTZ in raw)
     assert differ == 0
+
+
+#: The general rules the fast paths of bt_date, bt_int and bt_bool must agree with.
+GENERAL = {
+    "bt_date": r"""CASE WHEN regexp_full_match(trim(s), '\d{4}-\d{2}-\d{2}')
+                        THEN TRY_CAST(trim(s) AS DATE) END""",
+    "bt_int": r"""CASE WHEN regexp_full_match(trim(s), '[+-]?[0-9]{1,9}')
+                       THEN CAST(trim(s) AS INTEGER) END""",
+    "bt_bool": """CASE lower(trim(s)) WHEN 'true' THEN true WHEN '1' THEN true
+                       WHEN 'yes' THEN true WHEN 'false' THEN false WHEN '0' THEN false
+                       WHEN 'no' THEN false END""",
+}
+
+TEXTS = [
+    "2026-07-01",
+    " 2026-07-01",
+    "2026-07-01 ",
+    "2026-02-30",
+    "2026-7-1",
+    "2026/07/01",
+    "20260701",
+    "0",
+    "5",
+    "9",
+    " 5",
+    "5 ",
+    "+5",
+    "-5",
+    "05",
+    "50",
+    "5.0",
+    "x",
+    "٣",
+    "1234567890",
+    "true",
+    "false",
+    "TRUE",
+    " true",
+    "False ",
+    "yes",
+    "no",
+    "1",
+    "t",
+    "",
+    " ",
+    "\t",
+]
+
+
+@pytest.mark.parametrize("macro", sorted(GENERAL))
+def test_fast_paths_of_date_int_and_bool_equal_the_general_rule(macro: str) -> None:
+    con = duckdb.connect()
+    install_macros(con)
+    rows = con.execute(
+        f"""SELECT s, {macro}(s) AS fast, {GENERAL[macro]} AS general
+        FROM (SELECT unnest(?) AS s UNION ALL SELECT NULL)""",
+        [TEXTS],
+    ).fetchall()
+    assert [r for r in rows if r[1] != r[2] and not (r[1] is None and r[2] is None)] == []
+    assert sum(r[1] is not None for r in rows) >= 3  # some text does parse
+
+
+def test_enum_fast_path_equals_trimmed_lower_case() -> None:
+    con = duckdb.connect()
+    install_macros(con)
+    texts = ["tandem_meeting", " group_event", "Tandem_Meeting", "GROUP_EVENT ", "other", "", None]
+    rows = con.execute(
+        f"SELECT {_enum('s', EVENT_KINDS)}, lower(trim(s)) FROM (SELECT unnest(?) AS s)",
+        [texts],
+    ).fetchall()
+    assert [a for a, b in rows] == [b for a, b in rows]
+    assert rows[2][0] == "tandem_meeting"

@@ -32,8 +32,9 @@ from pipelines.contract import (
 
 TS_WITH_OFFSET = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)? ?(Z|[+-]\d{2}(:?\d{2})?)"
 TS_NAIVE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
-#: The shapes the exports write: naive Berlin wall time or UTC with Z, seconds, T.
-TS_CANONICAL = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?"
+#: The shapes the exports write: naive Berlin wall time, or with Z or a ``+hh:mm`` offset
+#: (a Parquet TIMESTAMPTZ becomes ``+00:00`` in raw); seconds, upper-case T.
+TS_CANONICAL = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?"
 
 #: SQL macros shared by every feed's validation (created per connection, temporary).
 MACROS = rf"""
@@ -55,22 +56,30 @@ CREATE OR REPLACE TEMP MACRO bt_ts_text(u) AS (
          WHEN regexp_full_match(u, '{TS_WITH_OFFSET}') THEN TRY_CAST(u AS TIMESTAMPTZ)
          WHEN regexp_full_match(u, '{TS_NAIVE}') THEN bt_berlin(TRY_CAST(u AS TIMESTAMP))
     END);
--- Fast path: text already in the canonical shape (no spaces, upper-case T, Z or no offset,
--- as the exports write it) is read without trimming, upper-casing or trying both shapes;
--- that is exactly what the general path would do with it. Everything else takes that path.
+-- Fast path: text already in the canonical shape (no spaces, upper-case T, Z, +hh:mm or no
+-- offset, as the exports write it) is read without trimming, upper-casing or trying both
+-- shapes; that is exactly what the general path would do with it. Everything else takes
+-- that path. (Canonical text ends in Z or has a sign six from the end iff it has an offset.)
 CREATE OR REPLACE TEMP MACRO bt_ts(s) AS (
     CASE WHEN regexp_full_match(s, '{TS_CANONICAL}')
-         THEN CASE WHEN ends_with(s, 'Z') THEN TRY_CAST(s AS TIMESTAMPTZ)
+         THEN CASE WHEN ends_with(s, 'Z') OR substr(s, -6, 1) IN ('+', '-')
+                   THEN TRY_CAST(s AS TIMESTAMPTZ)
                    ELSE bt_berlin(TRY_CAST(s AS TIMESTAMP)) END
          ELSE bt_ts_text(NULLIF(upper(trim(s)), '')) END);
 CREATE OR REPLACE TEMP MACRO bt_day(ts) AS CAST(timezone('Europe/Berlin', ts) AS DATE);
+-- Dates, integers and booleans test the text as it usually comes (no spaces, one digit,
+-- lower-case true/false) first; such text reads the same trimmed, so the result is the
+-- general rule's, without trimming every value.
 CREATE OR REPLACE TEMP MACRO bt_date(s) AS (
-    CASE WHEN regexp_full_match(trim(s), '\d{{4}}-\d{{2}}-\d{{2}}') THEN TRY_CAST(trim(s) AS DATE) END);
+    CASE WHEN regexp_full_match(s, '\d{{4}}-\d{{2}}-\d{{2}}') THEN TRY_CAST(s AS DATE)
+         WHEN regexp_full_match(trim(s), '\d{{4}}-\d{{2}}-\d{{2}}') THEN TRY_CAST(trim(s) AS DATE) END);
 CREATE OR REPLACE TEMP MACRO bt_int(s) AS (
-    CASE WHEN regexp_full_match(trim(s), '[+-]?[0-9]{{1,9}}') THEN CAST(trim(s) AS INTEGER) END);
+    CASE WHEN length(s) = 1 AND s BETWEEN '0' AND '9' THEN ascii(s) - 48
+         WHEN regexp_full_match(trim(s), '[+-]?[0-9]{{1,9}}') THEN CAST(trim(s) AS INTEGER) END);
 CREATE OR REPLACE TEMP MACRO bt_bool(s) AS (
+    CASE s WHEN 'true' THEN true WHEN 'false' THEN false ELSE
     CASE lower(trim(s)) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true
-                        WHEN 'false' THEN false WHEN '0' THEN false WHEN 'no' THEN false END);
+                        WHEN 'false' THEN false WHEN '0' THEN false WHEN 'no' THEN false END END);
 CREATE OR REPLACE TEMP MACRO bt_enum(s) AS lower(trim(s));
 CREATE OR REPLACE TEMP MACRO bt_list(s) AS
     list_filter(list_transform(string_split(coalesce(s, ''), ';'), lambda x: trim(x)), lambda x: x <> '');
@@ -80,6 +89,12 @@ CREATE OR REPLACE TEMP MACRO bt_codes(s) AS list_transform(bt_list(s), lambda x:
 
 def _in(values: tuple[str, ...] | list[str]) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def _enum(expr: str, values: tuple[str, ...] | list[str]) -> str:
+    """``bt_enum(expr)`` (trimmed, lower-case), skipping both for text that is already a value."""
+    assert all(v == v.strip().lower() for v in values), "enum values are trimmed lower-case"
+    return f"CASE WHEN {expr} IN {_in(values)} THEN {expr} ELSE bt_enum({expr}) END"
 
 
 def _list_all_in(expr: str, values: tuple[str, ...] | list[str]) -> str:
@@ -121,23 +136,24 @@ def _registrations(as_of: date) -> FeedSql:
     max_birth = as_of.year - 14
     langs = ISO_639_1
     slugs = [i.slug for i in interests()]
-    parsed = """
+    parsed = f"""
         r.participant_id AS v_participant_id,
         bt_ts(r.registered_at) AS v_registered_at,
-        bt_enum(r."group") AS v_group,
+        {_enum('r."group"', GROUPS)} AS v_group,
         trim(r.city) AS v_city,
         bt_blank(r.district) AS v_district,
         bt_blank(r.postcode) AS v_postcode,
         bt_int(r.birth_year) AS v_birth_year,
-        coalesce(bt_enum(bt_blank(r.gender)), 'unspecified') AS v_gender,
+        coalesce({_enum("bt_blank(r.gender)", GENDERS)}, 'unspecified') AS v_gender,
         list_sort(list_distinct(bt_codes(r.languages))) AS v_languages,
         list_sort(list_distinct(bt_codes(r.learning_languages))) AS v_learning_languages,
         list_sort(list_distinct(bt_codes(r.interests))) AS v_interests,
         list_sort(list_distinct(bt_codes(r.availability))) AS v_availability,
-        coalesce(bt_enum(bt_blank(r.gender_preference)), 'any') AS v_gender_preference,
+        coalesce({_enum("bt_blank(r.gender_preference)", GENDER_PREFERENCES)}, 'any')
+            AS v_gender_preference,
         bt_int(r.arrival_year) AS v_arrival_year,
         bt_bool(r.consent_research) AS v_consent_research,
-        coalesce(bt_enum(bt_blank(r.status)), 'waiting') AS v_status"""
+        coalesce({_enum("bt_blank(r.status)", STATUSES)}, 'waiting') AS v_status"""
     rules = [
         _rule("r.participant_id IS NULL OR r.participant_id = ''", "participant_id: required"),
         _rule(
@@ -205,13 +221,13 @@ def _registrations(as_of: date) -> FeedSql:
 
 
 def _matches() -> FeedSql:
-    parsed = """
+    parsed = f"""
         r.match_id AS v_match_id,
         r.newcomer_id AS v_newcomer_id,
         r.local_id AS v_local_id,
         bt_ts(r.matched_at) AS v_matched_at,
         bt_ts(r.ended_at) AS v_ended_at,
-        bt_enum(bt_blank(r.end_reason)) AS v_end_reason,
+        {_enum("bt_blank(r.end_reason)", END_REASONS)} AS v_end_reason,
         pn."group" AS n_group, pn.registered_at AS n_registered_at,
         pl."group" AS l_group, pl.registered_at AS l_registered_at"""
     joins = """
@@ -245,10 +261,10 @@ def _matches() -> FeedSql:
 
 
 def _feedback() -> FeedSql:
-    parsed = """
+    parsed = f"""
         r.feedback_id AS v_feedback_id,
         r.participant_id AS v_participant_id,
-        bt_enum(r.event_kind) AS v_event_kind,
+        {_enum("r.event_kind", EVENT_KINDS)} AS v_event_kind,
         bt_blank(r.match_id) AS v_match_id,
         bt_blank(r.event_id) AS v_event_id,
         bt_date(r.event_date) AS v_event_date,
@@ -333,7 +349,7 @@ def _surveys() -> FeedSql:
     items = ",\n".join(f"bt_int(r.{c}) AS v_{c}" for c in SURVEY_ITEMS)
     parsed = f"""
         r.participant_id AS v_participant_id,
-        bt_enum(r.wave) AS v_wave,
+        {_enum("r.wave", WAVES)} AS v_wave,
         bt_ts(r.answered_at) AS v_answered_at,
         p.participant_id IS NOT NULL AS p_registered,
         {items}"""
