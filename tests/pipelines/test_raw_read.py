@@ -1,17 +1,26 @@
-"""Big files read in parallel keep each row's own source row number."""
+"""Big files read in parallel keep each row's own source row number; files scanned ahead
+read as files scanned one by one."""
 
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from ingest_helpers import FEEDBACK
 
 from pipelines.contract import FEEDS_BY_NAME
-from pipelines.defs.ingest.read import create_raw_table, discover, read_file
+from pipelines.defs.ingest.read import (
+    UnreadableFileError,
+    create_raw_table,
+    discover,
+    read_file,
+    text_scans,
+)
 
 ROWS = 60_000
 
@@ -52,3 +61,64 @@ def test_csv_rows_keep_their_numbers_in_a_big_file(tmp_path: Path) -> None:
         writer.writerows({**FEEDBACK, "feedback_id": fid} for fid in ids)
     rows = _read(inbox, tmp_path / "w.duckdb")
     assert rows == {i + 1: fid for i, fid in enumerate(ids)}
+
+
+def _write_csv(path: Path, ids: list[str]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(FEEDBACK))
+        writer.writeheader()
+        writer.writerows({**FEEDBACK, "feedback_id": fid} for fid in ids)
+
+
+def _read_all(inbox: Path, db: Path, ahead: bool) -> list[tuple]:
+    """Read every file of ``inbox`` into raw.feedback, scanned ahead or one by one."""
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE SCHEMA raw")
+        create_raw_table(con, FEEDS_BY_NAME["feedback"], "raw.feedback")
+        files = discover(inbox)
+        if ahead:
+            with text_scans(files) as scans:
+                assert set(scans) == {f.name for f in files if f.fmt in ("csv", "jsonl")}
+                for f in files:
+                    read_file(con, f, "raw.feedback", scans.get(f.name))
+        else:
+            for f in files:
+                read_file(con, f, "raw.feedback")
+        return con.execute(
+            "SELECT * EXCLUDE (_ingested_at) FROM raw.feedback ORDER BY _source_file, _source_row"
+        ).fetchall()
+
+
+def test_files_scanned_ahead_read_like_files_scanned_one_by_one(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _write_csv(inbox / "feedback_1.csv", [f"fb-a{i}" for i in range(500)])
+    _write_csv(inbox / "feedback_2.csv", [f"fb-b{i}" for i in range(700)])
+    (inbox / "feedback_3.jsonl").write_text(
+        "".join(json.dumps({**FEEDBACK, "feedback_id": f"fb-c{i}"}) + "\n" for i in range(300)),
+        encoding="utf-8",
+    )
+    parquet = {k: [v, v] for k, v in FEEDBACK.items()} | {"feedback_id": ["fb-d1", "fb-d2"]}
+    pq.write_table(pa.table(parquet), inbox / "feedback_4.parquet")
+    ahead = _read_all(inbox, tmp_path / "a.duckdb", ahead=True)
+    assert ahead == _read_all(inbox, tmp_path / "b.duckdb", ahead=False)
+    assert len(ahead) == 500 + 700 + 300 + 2
+
+
+def test_bad_utf8_found_ahead_fails_when_its_file_is_read(tmp_path: Path) -> None:
+    """The scan of a later file fails first, but the error comes with that file's read."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _write_csv(inbox / "feedback_1.csv", [f"fb-a{i}" for i in range(500)])
+    _write_csv(inbox / "feedback_2.csv", [f"fb-b{i}" for i in range(500)])
+    with (inbox / "feedback_2.csv").open("ab") as fh:
+        fh.write(b"fb-x,p-1,group_event,,ev-1,2026-01-01,true,5,,0,caf\xe9,2026-01-01T10:00:00\n")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("CREATE SCHEMA raw")
+        create_raw_table(con, FEEDS_BY_NAME["feedback"], "raw.feedback")
+        first, second = discover(inbox)
+        with text_scans([first, second]) as scans:
+            scans[second.name].exception(timeout=60)  # its scan has failed already
+            assert read_file(con, first, "raw.feedback", scans[first.name]) == 500
+            with pytest.raises(UnreadableFileError, match=r"feedback_2\.csv: not valid UTF-8"):
+                read_file(con, second, "raw.feedback", scans[second.name])

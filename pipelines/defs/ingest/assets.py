@@ -14,7 +14,13 @@ from dagster import AssetExecutionContext
 
 from pipelines.contract import ERASURES, FEEDBACK, FEEDS, MATCHES, REGISTRATIONS, SURVEYS, Feed
 from pipelines.defs.ingest import erasure, incremental
-from pipelines.defs.ingest.read import create_raw_table, discover, plan_ingest, read_file
+from pipelines.defs.ingest.read import (
+    create_raw_table,
+    discover,
+    plan_ingest,
+    read_file,
+    text_scans,
+)
 from pipelines.defs.ingest.validate import FeedCounts, validate_feed
 from pipelines.defs.metadata import table_metadata
 from pipelines.resources import Settings, Warehouse, transaction
@@ -99,14 +105,15 @@ def raw_inbox(
                     [source.size, source.mtime_ns, source.name],
                 )
             con.execute("DROP TABLE _bt_prev")
-            for source in plan.read:
-                context.log.info(f"reading {source.name} ({source.size:,} bytes)")
-                n = read_file(con, source, f"raw.{source.feed}")
-                rows_read[source.feed] += n
-                con.execute(
-                    "INSERT INTO meta.source_files VALUES (?, ?, ?, ?, ?, ?, now())",
-                    [source.feed, source.name, source.size, source.mtime_ns, source.sha256, n],
-                )
+            with text_scans(plan.read) as scans:
+                for source in plan.read:
+                    context.log.info(f"reading {source.name} ({source.size:,} bytes)")
+                    n = read_file(con, source, f"raw.{source.feed}", scans.get(source.name))
+                    rows_read[source.feed] += n
+                    con.execute(
+                        "INSERT INTO meta.source_files VALUES (?, ?, ?, ?, ?, ?, now())",
+                        [source.feed, source.name, source.size, source.mtime_ns, source.sha256, n],
+                    )
         schemas = {feed.name: table_metadata(con, f"raw.{feed.name}") for feed in FEEDS}
     context.log.info(
         f"{len(plan.read)} file(s) read, {len(plan.keep)} unchanged, "
