@@ -167,3 +167,22 @@ def test_as_of_may_be_a_timestamp():
     ms = [match("m", "n", "l", "2026-12-01T10:00Z")]
     a = _outcomes(ms, [], dt.datetime(2026, 12, 30, 23, 30, tzinfo=dt.UTC))["m"]
     assert a["duration_days"] == pytest.approx(30)
+
+
+def test_order_of_feedback_rows_changes_nothing():
+    """The asset loads meetings unsorted: any row order gives the same outcomes."""
+    ms = [match(f"m{i}", f"n{i}", f"l{i}", "2026-01-01T10:00Z") for i in range(6)]
+    fb = [
+        meeting(
+            f"{side}{i}", f"m{i}", f"2026-{1 + d // 28:02d}-{1 + d % 28:02d}", attended=d % 5 > 0
+        )
+        for i in range(6)
+        for d in range(0, 120, 7 + i)
+        for side in "nl"
+    ]
+    expected = match_outcomes(matches(*ms), feedback(*fb), AS_OF).collect().sort("match_id")
+    assert expected["sustained"].any() and not expected["sustained"].all()
+    for seed in range(5):
+        shuffled = feedback(*fb).collect().sample(fraction=1.0, shuffle=True, seed=seed)
+        got = match_outcomes(matches(*ms), shuffled.lazy(), AS_OF).collect()
+        assert got.sort("match_id").equals(expected)

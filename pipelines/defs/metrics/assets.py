@@ -97,10 +97,12 @@ def match_outcomes(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
     as_of = settings.as_of_date()
     with warehouse.connect() as con:
         # Only the distinct dates of attended tandem meetings count for outcomes
-        # (transforms.attended_meetings): filter, project and de-duplicate in SQL.
+        # (transforms.attended_meetings): filter, project and de-duplicate in SQL. Not
+        # sorted: the outcomes aggregate per match (min, max, distinct count, any) and keep
+        # the order of the matches, so the order of these rows changes nothing (0.7 s at 1M).
         meetings = con.sql(
             """SELECT DISTINCT match_id, event_kind, event_date, attended FROM core.feedback
-            WHERE event_kind = 'tandem_meeting' AND attended ORDER BY match_id, event_date"""
+            WHERE event_kind = 'tandem_meeting' AND attended"""
         ).pl()
         outcomes = compute_match_outcomes(
             read_table(con, "core.matches").lazy(), meetings.lazy(), as_of
