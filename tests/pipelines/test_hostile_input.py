@@ -19,7 +19,6 @@ import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -595,10 +594,11 @@ from pipelines.definitions import INGEST_ASSETS
 from pipelines.defs.ingest.checks import INGEST_CHECKS
 from pipelines.resources import Settings, Warehouse
 inbox, warehouse, memory_limit, as_of = sys.argv[1:5]
+reports = str(Path(warehouse).parent / "reports")
 result = dg.materialize(
     [*INGEST_ASSETS, *INGEST_CHECKS],
     resources={
-        "settings": Settings(inbox=inbox, as_of=as_of),
+        "settings": Settings(inbox=inbox, as_of=as_of, reports=reports),
         "warehouse": Warehouse(path=warehouse, memory_limit=memory_limit),
     },
     raise_on_error=False,
@@ -781,20 +781,7 @@ def fuzz_inbox(draw) -> dict[str, dict]:
 
 def ingest_without_ge(inbox: Path, warehouse: Path) -> Run:
     """The ingest assets with their reconciliation and erasure checks (GE left out for speed)."""
-    from pipelines.definitions import INGEST_ASSETS
-    from pipelines.defs.ingest.checks import INGEST_CHECKS
-    from pipelines.resources import Settings, Warehouse
-
-    checks = [c for c in INGEST_CHECKS if all(k.name != "great_expectations" for k in c.check_keys)]
-    result = dg.materialize(
-        [*INGEST_ASSETS, *checks],
-        resources={
-            "settings": Settings(inbox=str(inbox), as_of=AS_OF),
-            "warehouse": Warehouse(path=str(warehouse), lock_timeout_s=1),
-        },
-        raise_on_error=False,
-    )
-    return Run(result, warehouse)
+    return ingest(inbox, warehouse, raise_on_error=False, great_expectations=False)
 
 
 REASON_PREFIXES = {c for cols in FEED_COLUMNS.values() for c in cols} | {"row"}

@@ -48,22 +48,11 @@ KNOWN_WRONG: dict[tuple[str, str], str] = {}
 
 
 def _ingest(inbox: Path, warehouse: Path, as_of: str) -> dict[str, pl.DataFrame]:
-    """The ingest assets of the pipeline (as ``tests/conftest.py::ingest``), then core.*."""
-    import dagster as dg
+    """The ingest assets of the pipeline with their checks (``ingest_helpers.ingest``), then core.*."""
     import duckdb
+    from ingest_helpers import ingest
 
-    from pipelines.definitions import INGEST_ASSETS
-    from pipelines.defs.ingest.checks import INGEST_CHECKS
-    from pipelines.resources import Settings, Warehouse
-
-    dg.materialize(
-        [*INGEST_ASSETS, *INGEST_CHECKS],
-        resources={
-            "settings": Settings(inbox=str(inbox), as_of=as_of),
-            "warehouse": Warehouse(path=str(warehouse), lock_timeout_s=1),
-        },
-        raise_on_error=True,
-    )
+    ingest(inbox, warehouse, as_of)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute("SET TimeZone = 'UTC'")
         return {
