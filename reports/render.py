@@ -171,7 +171,21 @@ _AT_FDCWD, _AT_SYMLINK_FOLLOW = -100, 0x400
 
 
 def _named_temp(path: Path) -> str:
-    return str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+    """Where a finished inode is named before its rename onto ``path``.
+
+    In the system's temporary folder when that is on the same file system (a rename
+    across folders of one file system is atomic), so that a kill in the microseconds
+    between naming and renaming leaves nothing among the reports; beside ``path`` otherwise
+    (:func:`sweep_temporaries` removes such orphans later).
+    """
+    name = f".{path.name}.{secrets.token_hex(4)}.tmp"
+    scratch = Path(tempfile.gettempdir())
+    try:
+        if scratch.stat().st_dev == path.parent.stat().st_dev:
+            return str(scratch / name)
+    except OSError:
+        pass
+    return str(path.parent / name)
 
 
 def _link_open_file(fd: int, name: str) -> None:
@@ -192,7 +206,8 @@ def write_atomic(path: Path, data: bytes) -> None:
 
     On Linux the bytes go to an unnamed ``O_TMPFILE`` inode first, so even a
     ``SIGKILL`` during the write leaves nothing behind; the finished inode is linked
-    under a hidden temporary name and renamed into place (a window of microseconds).
+    under a hidden temporary name (see :func:`_named_temp`) and renamed into place (a
+    window of microseconds).
     Elsewhere a named temporary file is written beside ``path``. On any error the
     temporary file is removed.
     """

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -74,3 +75,51 @@ def test_sweep_removes_only_old_orphaned_temporaries(tmp_path: Path) -> None:
         [fresh.name, other.name, report.name]
     )
     assert sweep_temporaries(tmp_path / "missing") == []
+
+
+CHILD_NAMED = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    import reports.render
+
+    def stall(src, dst):
+        Path(sys.argv[2]).write_text(src)
+        time.sleep(60)
+
+    reports.render.os.replace = stall
+    reports.render.write_atomic(Path(sys.argv[1]), b"new" * 100_000)
+    """
+)
+
+
+def test_a_writer_killed_between_naming_and_renaming_leaves_nothing_among_the_reports(
+    tmp_path: Path,
+) -> None:
+    """The finished file's temporary name is outside the reports' folder (same file system)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "report.pdf"
+    target.write_bytes(b"old")
+    ready = tmp_path / "ready"
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD_NAMED, str(target), str(ready)],
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() or not ready.read_text():
+            assert child.poll() is None, "the writer exited before it was killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait()
+    named = Path(ready.read_text())
+    try:
+        assert named.parent == Path(tempfile.gettempdir())
+        assert named.read_bytes() == b"new" * 100_000  # whole, just never renamed
+        assert [p.name for p in out.iterdir()] == ["report.pdf"]
+        assert target.read_bytes() == b"old"
+    finally:
+        named.unlink(missing_ok=True)

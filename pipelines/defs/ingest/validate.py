@@ -529,8 +529,17 @@ def validate_feed(
         )
     # One pass: typed values, the order key and the reasons (concat_ws skips NULL reasons).
     # Only the slim typed row is kept; quarantine fetches the original text back from raw.
+    # A full validation into a warehouse table builds that table itself: the pass is written
+    # once, in core's schema (inside the caller's transaction, so never seen half-built),
+    # then rejected and superseded rows are deleted, the helper columns dropped and the
+    # typed columns renamed, which DuckDB does without copying the rows. (Writing a
+    # temporary table and then core from it wrote 22.7 M feedback rows twice: 4 s more.)
+    in_place = not increment and "." in core_table
+    schema, core_name = core_table.split(".") if in_place else ("", core_table)
+    checked = f"{schema}._bt_checked_{feed.name}" if in_place else "_bt_checked"
+    con.execute(f"DROP TABLE IF EXISTS {checked}")
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _bt_checked AS
+        f"""CREATE {"" if in_place else "TEMP "}TABLE {checked} AS
         WITH parsed AS (
             SELECT {contract_cols}, r._source_file, r._source_row, r._parse_error,
                    {recipe.parsed}
@@ -551,7 +560,7 @@ def validate_feed(
         SELECT {quarantine_cols}, r._source_file, r._source_row, r._ingested_at, r._raw_line,
                q._reason AS reason
         FROM raw.{feed.name} r
-        JOIN (SELECT _source_file, _source_row, _reason FROM _bt_checked WHERE _reason <> '') q
+        JOIN (SELECT _source_file, _source_row, _reason FROM {checked} WHERE _reason <> '') q
           ON q._source_file = r._source_file AND q._source_row = r._source_row
         ORDER BY r._source_file, r._source_row"""
     )
@@ -562,35 +571,43 @@ def validate_feed(
     # confirmed on the key itself, so the exact grouping only ever sees the repeated rows.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _bt_dups AS
-        WITH repeated AS ({repeated_hashes("_h", "_bt_checked WHERE _reason = ''")})
+        WITH repeated AS ({repeated_hashes("_h", f"{checked} WHERE _reason = ''")})
         SELECT {", ".join(key)}, max(_ord) AS _win, count(*) - 1 AS _lost
-        FROM _bt_checked
+        FROM {checked}
         WHERE _reason = '' AND _h IN (SELECT h FROM repeated)
         GROUP BY ALL HAVING count(*) > 1"""
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _bt_losers AS
-        SELECT c._ord FROM _bt_checked c JOIN _bt_dups d ON {on}
+        SELECT c._ord FROM {checked} c JOIN _bt_dups d ON {on}
         WHERE c._reason = '' AND c._ord <> d._win"""
     )
-    core_cols = ", ".join(f'{expr} AS "{col}"' for col, expr in CORE_COLUMNS[feed.name].items())
     no_losers = con.execute("SELECT count(*) = 0 FROM _bt_losers").fetchone()[0]
-    winners = f"""SELECT {core_cols}, _source_file, _source_row
-        FROM _bt_checked
-        WHERE _reason = ''
-          {"" if no_losers else "AND _ord NOT IN (SELECT _ord FROM _bt_losers)"}"""
+    losers = "" if no_losers else "OR _ord IN (SELECT _ord FROM _bt_losers)"
     replaced = 0
-    if increment:
-        # The new files come after every earlier one, so their winners beat core rows.
-        keys = ", ".join(f'"{k}"' for k in feed.key)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _bt_winners AS {winners}")
-        replaced = con.execute(
-            f"""DELETE FROM {core_table}
-            WHERE ({keys}) IN (SELECT ({keys}) FROM _bt_winners)"""
-        ).fetchall()[0][0]
-        con.execute(f"INSERT INTO {core_table} SELECT * FROM _bt_winners")
+    if in_place:
+        con.execute(f"DELETE FROM {checked} WHERE _reason <> '' {losers}")
+        for helper in ("_ord", "_h", "_reason"):
+            con.execute(f"ALTER TABLE {checked} DROP COLUMN {helper}")
+        for col, expr in CORE_COLUMNS[feed.name].items():
+            con.execute(f'ALTER TABLE {checked} RENAME COLUMN {expr} TO "{col}"')
+        con.execute(f"DROP TABLE IF EXISTS {core_table}")
+        con.execute(f'ALTER TABLE {checked} RENAME TO "{core_name}"')
     else:
-        con.execute(f"CREATE OR REPLACE TABLE {core_table} AS {winners}")
+        core_cols = ", ".join(f'{expr} AS "{col}"' for col, expr in CORE_COLUMNS[feed.name].items())
+        winners = f"""SELECT {core_cols}, _source_file, _source_row
+            FROM {checked} WHERE NOT (_reason <> '' {losers})"""
+        if increment:
+            # The new files come after every earlier one, so their winners beat core rows.
+            keys = ", ".join(f'"{k}"' for k in feed.key)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _bt_winners AS {winners}")
+            replaced = con.execute(
+                f"""DELETE FROM {core_table}
+                WHERE ({keys}) IN (SELECT ({keys}) FROM _bt_winners)"""
+            ).fetchall()[0][0]
+            con.execute(f"INSERT INTO {core_table} SELECT * FROM _bt_winners")
+        else:
+            con.execute(f"CREATE OR REPLACE TABLE {core_table} AS {winners}")
     lost = con.execute("SELECT coalesce(sum(_lost), 0) FROM _bt_dups").fetchone()[0]
     counts = con.execute(
         f"""SELECT (SELECT count(*) FROM raw.{feed.name}),
@@ -599,7 +616,7 @@ def validate_feed(
     ).fetchone()
     superseded = lost + replaced + (previous.rows_superseded if increment else 0)
     con.execute(
-        "DROP TABLE IF EXISTS _bt_checked; DROP TABLE IF EXISTS _bt_dups; "
+        f"DROP TABLE IF EXISTS {checked}; DROP TABLE IF EXISTS _bt_dups; "
         "DROP TABLE IF EXISTS _bt_losers; DROP TABLE IF EXISTS _bt_file_order; "
         "DROP TABLE IF EXISTS _bt_winners"
     )
