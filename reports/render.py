@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import csv
 import ctypes
+import errno
 import io
 import math
 import os
 import re
 import secrets
+import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -170,22 +172,32 @@ _ORPHAN_AGE_S = 10.0
 _AT_FDCWD, _AT_SYMLINK_FOLLOW = -100, 0x400
 
 
-def _named_temp(path: Path) -> str:
-    """Where a finished inode is named before its rename onto ``path``.
+def _scratch_dir(folder: Path) -> Path | None:
+    """This user's private folder (mode 0700) in the system temp folder, if it is on the
+    file system of ``folder``; else None.
 
-    In the system's temporary folder when that is on the same file system (a rename
-    across folders of one file system is atomic), so that a kill in the microseconds
-    between naming and renaming leaves nothing among the reports; beside ``path`` otherwise
-    (:func:`sweep_temporaries` removes such orphans later).
+    A finished file is named there before its rename into ``folder``, so that a kill in the
+    microseconds between naming and renaming leaves nothing among the reports, and what it
+    leaves is readable by nobody else (:func:`sweep_temporaries` removes it later).
     """
-    name = f".{path.name}.{secrets.token_hex(4)}.tmp"
-    scratch = Path(tempfile.gettempdir())
+    scratch = Path(tempfile.gettempdir()) / f"bt-impact-{os.getuid()}"
     try:
-        if scratch.stat().st_dev == path.parent.stat().st_dev:
-            return str(scratch / name)
+        scratch.mkdir(mode=0o700, exist_ok=True)
+        info = scratch.lstat()
+        if (
+            stat.S_ISDIR(info.st_mode)
+            and info.st_uid == os.getuid()
+            and not info.st_mode & 0o077
+            and info.st_dev == folder.stat().st_dev
+        ):
+            return scratch
     except OSError:
         pass
-    return str(path.parent / name)
+    return None
+
+
+def _temp_name(folder: Path, path: Path) -> str:
+    return str(folder / f".{path.name}.{secrets.token_hex(4)}.tmp")
 
 
 def _link_open_file(fd: int, name: str) -> None:
@@ -206,10 +218,10 @@ def write_atomic(path: Path, data: bytes) -> None:
 
     On Linux the bytes go to an unnamed ``O_TMPFILE`` inode first, so even a
     ``SIGKILL`` during the write leaves nothing behind; the finished inode is linked
-    under a hidden temporary name (see :func:`_named_temp`) and renamed into place (a
-    window of microseconds).
-    Elsewhere a named temporary file is written beside ``path``. On any error the
-    temporary file is removed.
+    under a hidden temporary name (in :func:`_scratch_dir` when it can be, else beside
+    ``path``, also when the link there fails across mounts) and renamed into place (a
+    window of microseconds). Elsewhere a named temporary file is written beside
+    ``path``. On any error the temporary file is removed.
     """
     try:
         fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY, 0o644)
@@ -217,7 +229,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         linked = False
     else:
-        tmp, linked = _named_temp(path), True
+        tmp, linked = "", True
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -225,21 +237,42 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
             os.fchmod(fh.fileno(), 0o644)
             if linked:
-                _link_open_file(fh.fileno(), tmp)
+                tmp = _link_beside_or_in_scratch(fh.fileno(), path)
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        if tmp:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
         raise
+
+
+def _link_beside_or_in_scratch(fd: int, path: Path) -> str:
+    """Name the finished inode ``fd`` for its rename onto ``path``; returns the name."""
+    scratch = _scratch_dir(path.parent)
+    if scratch is not None:
+        name = _temp_name(scratch, path)
+        try:
+            _link_open_file(fd, name)
+            return name
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:  # same device, other mount (a bind mount)
+                raise
+    name = _temp_name(path.parent, path)
+    _link_open_file(fd, name)
+    return name
 
 
 def sweep_temporaries(folder: Path, *, older_than_s: float = _ORPHAN_AGE_S) -> list[Path]:
     """Remove temporary files :func:`write_atomic` left in ``folder`` when a process was killed.
 
     Only hidden ``.<name>.<random>.tmp`` files older than ``older_than_s`` go, so a
-    concurrent writer's file (which lives for microseconds) is never touched.
+    concurrent writer's file (which lives for microseconds) is never touched. The private
+    scratch folder that writes into ``folder`` use (:func:`_scratch_dir`) is swept too.
     """
-    removed = []
+    removed: list[Path] = []
+    scratch = _scratch_dir(folder) if folder.is_dir() else None
+    if scratch is not None and scratch != folder:
+        removed += sweep_temporaries(scratch, older_than_s=older_than_s)
     if not folder.is_dir():
         return removed
     now = time.time()

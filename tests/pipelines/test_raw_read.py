@@ -118,7 +118,23 @@ def test_bad_utf8_found_ahead_fails_when_its_file_is_read(tmp_path: Path) -> Non
         create_raw_table(con, FEEDS_BY_NAME["feedback"], "raw.feedback")
         first, second = discover(inbox)
         with text_scans([first, second]) as scans:
-            scans[second.name].exception(timeout=60)  # its scan has failed already
+            # Its scan has failed already, before its file is read.
+            assert isinstance(scans[second.name].exception(timeout=60), UnreadableFileError)
             assert read_file(con, first, "raw.feedback", scans[first.name]) == 500
             with pytest.raises(UnreadableFileError, match=r"feedback_2\.csv: not valid UTF-8"):
                 read_file(con, second, "raw.feedback", scans[second.name])
+
+
+def test_a_file_scanned_ahead_reports_a_bad_header_as_one_read_alone_does(tmp_path: Path) -> None:
+    """Header checks come before the scan's verdict, so the message names the header row."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "feedback.csv").write_bytes(b"feedback_id,caf\xe9\nfb-1,x\n")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("CREATE SCHEMA raw")
+        create_raw_table(con, FEEDS_BY_NAME["feedback"], "raw.feedback")
+        (source,) = discover(inbox)
+        for ahead in (True, False):
+            header = pytest.raises(UnreadableFileError, match=r"not valid UTF-8 \(header row\)")
+            with text_scans([source] if ahead else []) as scans, header:
+                read_file(con, source, "raw.feedback", scans.get(source.name))

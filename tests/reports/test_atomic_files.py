@@ -1,6 +1,7 @@
 """write_atomic and sweep_temporaries against real processes and a real file system."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -8,6 +9,8 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+
+import pytest
 
 from reports import sweep_temporaries, write_atomic
 
@@ -70,7 +73,7 @@ def test_sweep_removes_only_old_orphaned_temporaries(tmp_path: Path) -> None:
     os.utime(orphan, (old, old))
     os.utime(other, (old, old))
     removed = sweep_temporaries(tmp_path)
-    assert removed == [orphan]
+    assert [p for p in removed if p.parent == tmp_path] == [orphan]  # (+ scratch orphans)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [fresh.name, other.name, report.name]
     )
@@ -96,9 +99,12 @@ CHILD_NAMED = textwrap.dedent(
 def test_a_writer_killed_between_naming_and_renaming_leaves_nothing_among_the_reports(
     tmp_path: Path,
 ) -> None:
-    """The finished file's temporary name is outside the reports' folder (same file system)."""
+    """The finished file is named in a private scratch folder of the same file system."""
     out = tmp_path / "out"
     out.mkdir()
+    scratch = Path(tempfile.gettempdir()) / f"bt-impact-{os.getuid()}"
+    if os.stat(tempfile.gettempdir()).st_dev != out.stat().st_dev:
+        pytest.skip("the system temp folder is on another file system than tmp_path")
     target = out / "report.pdf"
     target.write_bytes(b"old")
     ready = tmp_path / "ready"
@@ -117,9 +123,31 @@ def test_a_writer_killed_between_naming_and_renaming_leaves_nothing_among_the_re
         child.wait()
     named = Path(ready.read_text())
     try:
-        assert named.parent == Path(tempfile.gettempdir())
+        assert named.parent == scratch
+        assert scratch.stat().st_mode & 0o777 == 0o700  # nobody else can read the orphan
         assert named.read_bytes() == b"new" * 100_000  # whole, just never renamed
         assert [p.name for p in out.iterdir()] == ["report.pdf"]
         assert target.read_bytes() == b"old"
+        # The next writer's sweep of the reports folder removes the orphan once it is old.
+        old = time.time() - 3600
+        os.utime(named, (old, old))
+        assert named in sweep_temporaries(out)
+        assert not named.exists()
     finally:
         named.unlink(missing_ok=True)
+
+
+def test_a_folder_on_another_file_system_names_its_temporaries_beside_the_target() -> None:
+    """A rename cannot cross file systems: the scratch folder is not used for /dev/shm."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == os.stat(tempfile.gettempdir()).st_dev:
+        pytest.skip("no tmpfs on another device than the system temp folder")
+    folder = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        target = folder / "metrics.csv"
+        write_atomic(target, b"one")
+        write_atomic(target, b"two")
+        assert target.read_bytes() == b"two"
+        assert [p.name for p in folder.iterdir()] == ["metrics.csv"]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -214,13 +214,17 @@ def text_scans(sources: list[SourceFile]) -> Iterator[dict[str, Future[int]]]:
     DuckDB's readers release the GIL and leave some of the other core idle: scanning the
     next files while DuckDB reads the current one hides most of it (2.3 s of raw_inbox's
     27 at 1M participants). Hand each file's future to :func:`read_file`; a scan that
-    fails raises its error there, when that file is read, as an unscanned read would.
+    fails raises its error there, at the point of that file's read where an unscanned read
+    would (after a CSV's header checks).
     """
     pool = ThreadPoolExecutor(1, thread_name_prefix="bt-text-scan")
     try:
         yield {s.name: pool.submit(_check_utf8, s) for s in sources if s.fmt in TEXT_FORMATS}
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        # Do not hold the error up until a scan of a big file ends: the scan only reads.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 @contextmanager
@@ -258,12 +262,21 @@ def _select_list(feed: Feed, present: list[str], value_sql: dict[str, str]) -> s
     return ", ".join(parts)
 
 
+def _scanned(source: SourceFile, ahead: Future[int] | None) -> int:
+    """The file's UTF-8 check and longest line: from its scan ahead, or scanned now."""
+    return ahead.result() if ahead is not None else _check_utf8(source)
+
+
 def _read_csv(
-    con: duckdb.DuckDBPyConnection, source: SourceFile, feed: Feed, target: str, longest: int
+    con: duckdb.DuckDBPyConnection,
+    source: SourceFile,
+    feed: Feed,
+    target: str,
+    ahead: Future[int] | None,
 ) -> int:
     names = _check_columns(source, feed, _csv_header(source))
     # A quoted field may span lines: allow well above the longest physical line.
-    max_line = min(MAX_LINE_BYTES, max(MIN_LINE_BYTES, 4 * longest))
+    max_line = min(MAX_LINE_BYTES, max(MIN_LINE_BYTES, 4 * _scanned(source, ahead)))
     columns = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
     path = _sql_str(str(source.path))
     rejects, scan = "_bt_rejects", "_bt_reject_scans"
@@ -390,8 +403,15 @@ def _json_text(col: str) -> str:
         ELSE CAST({ident} AS VARCHAR) END"""
 
 
-def _read_jsonl(con: duckdb.DuckDBPyConnection, source: SourceFile, feed: Feed, target: str) -> int:
+def _read_jsonl(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceFile,
+    feed: Feed,
+    target: str,
+    ahead: Future[int] | None,
+) -> int:
     path = _sql_str(str(source.path))
+    _scanned(source, ahead)
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _bt_json AS SELECT json FROM read_ndjson_objects({path})"
@@ -483,12 +503,10 @@ def read_file(
         raise UnreadableFileError(f"{source.name}: empty file (0 bytes)")
     feed = next(f for f in FEEDS if f.name == source.feed)
     try:
-        if source.fmt in TEXT_FORMATS:
-            longest = scan.result() if scan is not None else _check_utf8(source)
         if source.fmt == "csv":
-            return _read_csv(con, source, feed, table, longest)
+            return _read_csv(con, source, feed, table, scan)
         if source.fmt == "jsonl":
-            return _read_jsonl(con, source, feed, table)
+            return _read_jsonl(con, source, feed, table, scan)
         return _read_parquet(con, source, feed, table)
     except UnreadableFileError:
         raise

@@ -499,8 +499,10 @@ def validate_feed(
 ) -> FeedCounts:
     """Split ``raw.<feed>`` into ``quarantine.<feed>`` and the de-duplicated ``core_table``.
 
-    Runs inside the caller's transaction. ``core_table`` may be a temporary table (erasures
-    keeps no clear ids in core). Returns the four reconciliation counts.
+    Must run inside the caller's transaction: a full validation replaces ``core_table`` by
+    dropping it and renaming the table it built, which only a transaction makes one step.
+    ``core_table`` may be a temporary table (erasures keeps no clear ids in core). Returns
+    the four reconciliation counts.
 
     With ``only_files`` (and the ``previous`` counts), only those files' rows are validated
     and merged into the existing tables: their rejects are appended to quarantine, their
@@ -535,7 +537,7 @@ def validate_feed(
     # typed columns renamed, which DuckDB does without copying the rows. (Writing a
     # temporary table and then core from it wrote 22.7 M feedback rows twice: 4 s more.)
     in_place = not increment and "." in core_table
-    schema, core_name = core_table.split(".") if in_place else ("", core_table)
+    schema, core_name = core_table.rsplit(".", 1) if in_place else ("", core_table)
     checked = f"{schema}._bt_checked_{feed.name}" if in_place else "_bt_checked"
     con.execute(f"DROP TABLE IF EXISTS {checked}")
     con.execute(

@@ -98,8 +98,8 @@ def match_outcomes(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
     with warehouse.connect() as con:
         # Only the distinct dates of attended tandem meetings count for outcomes
         # (transforms.attended_meetings): filter, project and de-duplicate in SQL. Not
-        # sorted: the outcomes aggregate per match (min, max, distinct count, any) and keep
-        # the order of the matches, so the order of these rows changes nothing (0.7 s at 1M).
+        # sorted: the outcomes aggregate per match (min, max, distinct count, any), so the
+        # order of these rows changes no value (0.7 s at 1M; readers of the mart sort).
         meetings = con.sql(
             """SELECT DISTINCT match_id, event_kind, event_date, attended FROM core.feedback
             WHERE event_kind = 'tandem_meeting' AND attended"""
