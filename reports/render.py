@@ -180,6 +180,8 @@ def _scratch_dir(folder: Path) -> Path | None:
     microseconds between naming and renaming leaves nothing among the reports, and what it
     leaves is readable by nobody else (:func:`sweep_temporaries` removes it later).
     """
+    if not hasattr(os, "getuid") or not hasattr(os, "O_TMPFILE"):
+        return None  # not Linux: write_atomic names its temporary files beside the target
     scratch = Path(tempfile.gettempdir()) / f"bt-impact-{os.getuid()}"
     try:
         scratch.mkdir(mode=0o700, exist_ok=True)
