@@ -14,20 +14,41 @@ import pytest
 
 from reports import sweep_temporaries, write_atomic
 
+#: A writer that stalls in ``os.<argv[3]>`` (after writing that call's first argument to
+#: ``argv[2]``, so the test knows it got there) while writing ``argv[1]``.
 CHILD = textwrap.dedent(
     """
     import os, sys, time
     from pathlib import Path
     import reports.render
 
-    def stall(fd):
-        Path(sys.argv[2]).write_text("writing")
+    def stall(first, *rest):
+        Path(sys.argv[2]).write_text(str(first))
         time.sleep(60)
 
-    reports.render.os.fsync = stall
+    setattr(reports.render.os, sys.argv[3], stall)
     reports.render.write_atomic(Path(sys.argv[1]), b"new" * 100_000)
     """
 )
+
+
+def _kill_writer_stalled_in(call: str, target: Path, ready: Path) -> str:
+    """Run :data:`CHILD` on ``target``, SIGKILL it once it stalls in ``os.<call>``; returns
+    the first argument of that call."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(target), str(ready), call],
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() or not ready.read_text():
+            assert child.poll() is None, "the writer exited before it was killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait()
+    return ready.read_text()
 
 
 def test_a_writer_killed_mid_write_leaves_the_old_file_and_nothing_else(tmp_path: Path) -> None:
@@ -35,20 +56,7 @@ def test_a_writer_killed_mid_write_leaves_the_old_file_and_nothing_else(tmp_path
     out.mkdir()
     target = out / "report.pdf"
     target.write_bytes(b"old")
-    ready = tmp_path / "ready"
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(target), str(ready)],
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            assert child.poll() is None, "the writer exited before it was killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.wait()
+    _kill_writer_stalled_in("fsync", target, tmp_path / "ready")
     assert [p.name for p in out.iterdir()] == ["report.pdf"]
     assert target.read_bytes() == b"old"
 
@@ -80,22 +88,6 @@ def test_sweep_removes_only_old_orphaned_temporaries(tmp_path: Path) -> None:
     assert sweep_temporaries(tmp_path / "missing") == []
 
 
-CHILD_NAMED = textwrap.dedent(
-    """
-    import sys, time
-    from pathlib import Path
-    import reports.render
-
-    def stall(src, dst):
-        Path(sys.argv[2]).write_text(src)
-        time.sleep(60)
-
-    reports.render.os.replace = stall
-    reports.render.write_atomic(Path(sys.argv[1]), b"new" * 100_000)
-    """
-)
-
-
 def test_a_writer_killed_between_naming_and_renaming_leaves_nothing_among_the_reports(
     tmp_path: Path,
 ) -> None:
@@ -107,21 +99,8 @@ def test_a_writer_killed_between_naming_and_renaming_leaves_nothing_among_the_re
         pytest.skip("the system temp folder is on another file system than tmp_path")
     target = out / "report.pdf"
     target.write_bytes(b"old")
-    ready = tmp_path / "ready"
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD_NAMED, str(target), str(ready)],
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not ready.exists() or not ready.read_text():
-            assert child.poll() is None, "the writer exited before it was killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.wait()
-    named = Path(ready.read_text())
+    # os.replace(temporary name, target): killed after naming, before renaming.
+    named = Path(_kill_writer_stalled_in("replace", target, tmp_path / "ready"))
     try:
         assert named.parent == scratch
         assert scratch.stat().st_mode & 0o777 == 0o700  # nobody else can read the orphan
