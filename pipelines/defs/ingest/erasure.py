@@ -124,15 +124,6 @@ CODE_VERSION = source_digest(Path(__file__))
 PURGE_STATE = "erasure_purge"
 
 
-def _source_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    return [
-        (name, sha)
-        for name, sha in con.execute(
-            "SELECT file_name, sha256 FROM meta.source_files ORDER BY ALL"
-        ).fetchall()
-    ]
-
-
 def purge_scope(con: duckdb.DuckDBPyConnection) -> list[str] | None:
     """The files whose raw rows alone need purging, or None when every table must be.
 
@@ -172,9 +163,10 @@ def purge_scope(con: duckdb.DuckDBPyConnection) -> list[str] | None:
 def record_purge(con: duckdb.DuckDBPyConnection) -> None:
     """Remember the ledger and the files whose rows every table has been purged of."""
     ensure_builds_table(con)
+    files = con.execute("SELECT file_name, sha256 FROM meta.source_files ORDER BY ALL").fetchall()
     con.execute(
         "INSERT OR REPLACE INTO meta.builds VALUES (?, ?, ?, now())",
-        [PURGE_STATE, json.dumps(_source_files(con)), ledger_digest(con)],
+        [PURGE_STATE, json.dumps(files), ledger_digest(con)],
     )
 
 
