@@ -15,7 +15,9 @@ from ingest_helpers import FEEDBACK
 
 from pipelines.contract import FEEDS_BY_NAME
 from pipelines.defs.ingest.read import (
+    SCAN_BLOCK_BYTES,
     UnreadableFileError,
+    _check_utf8,
     create_raw_table,
     discover,
     read_file,
@@ -138,3 +140,45 @@ def test_a_file_scanned_ahead_reports_a_bad_header_as_one_read_alone_does(tmp_pa
             header = pytest.raises(UnreadableFileError, match=r"not valid UTF-8 \(header row\)")
             with text_scans([source] if ahead else []) as scans, header:
                 read_file(con, source, "raw.feedback", scans.get(source.name))
+
+
+def _longest_line(data: bytes) -> int:
+    return max(len(line) for line in data.split(b"\n"))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"no newline at all",
+        b"a\n" * 5 + b"\n",
+        # Lines longer than a scan block, and one ending exactly at a block's end.
+        b"x" * (3 * SCAN_BLOCK_BYTES + 5) + b"\nshort\n" + b"y" * (SCAN_BLOCK_BYTES - 1) + b"\n",
+        # Multi-byte characters straddling every block boundary (2, 3 and 4 bytes long).
+        ("ä€😀\n" * (SCAN_BLOCK_BYTES // 3)).encode(),
+        b"a" * (SCAN_BLOCK_BYTES - 1) + "€".encode() + b"\nend",
+    ],
+    ids=["empty", "one-line", "short-lines", "long-lines", "multibyte", "split-char"],
+)
+def test_utf8_scan_measures_the_longest_line_across_blocks(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "feedback.csv"
+    path.write_bytes(data)
+    (source,) = discover(tmp_path)
+    assert _check_utf8(source) == _longest_line(data)
+
+
+@pytest.mark.parametrize(
+    "at", [0, SCAN_BLOCK_BYTES - 1, SCAN_BLOCK_BYTES, 2 * SCAN_BLOCK_BYTES + 7]
+)
+def test_utf8_scan_finds_an_invalid_byte_anywhere(tmp_path: Path, at: int) -> None:
+    data = bytearray(("ä" * (2 * SCAN_BLOCK_BYTES)).encode())[: 3 * SCAN_BLOCK_BYTES]
+    data[at] = 0xFF
+    (tmp_path / "feedback.csv").write_bytes(bytes(data))
+    (source,) = discover(tmp_path)
+    with pytest.raises(UnreadableFileError, match=r"feedback\.csv: not valid UTF-8"):
+        _check_utf8(source)
+    # A truncated multi-byte character at the very end is invalid too.
+    (tmp_path / "feedback.csv").write_bytes("ok\n€".encode()[:-1])
+    (source,) = discover(tmp_path)
+    with pytest.raises(UnreadableFileError):
+        _check_utf8(source)

@@ -41,6 +41,8 @@ RAW_EXTRA_COLUMNS: tuple[tuple[str, str], ...] = (
 # 2 MB line limit would turn a 10 MB comment into a file error instead of a quarantine row.
 MAX_LINE_BYTES = 512 * 1024 * 1024
 MIN_LINE_BYTES = 2 * 1024 * 1024
+#: Block size of the UTF-8 scan of text files (:func:`_check_utf8`).
+SCAN_BLOCK_BYTES = 128 * 1024
 
 
 #: File formats read as text, whose UTF-8 is checked before DuckDB reads them.
@@ -189,17 +191,24 @@ def _check_utf8(source: SourceFile) -> int:
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     longest, carry = 0, 0
-    with source.path.open("rb") as fh:
+    # One small buffer, reused: fresh multi-megabyte blocks are each a new mapping that
+    # the kernel zero-fills page by page (1.85 s for 1.4 GB, 70% of it system time, against
+    # 0.7 s with 128 KB blocks read into one buffer).
+    buffer = bytearray(SCAN_BLOCK_BYTES)
+    view = memoryview(buffer)
+    codes = np.frombuffer(buffer, dtype=np.uint8)
+    newline = np.empty(SCAN_BLOCK_BYTES, dtype=bool)
+    with source.path.open("rb", buffering=0) as fh:
         try:
-            for block in iter(lambda: fh.read(1 << 22), b""):
-                decoder.decode(block)
-                breaks = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 0x0A)
+            while n := fh.readinto(buffer):
+                decoder.decode(view[:n])
+                breaks = np.flatnonzero(np.equal(codes[:n], 0x0A, out=newline[:n]))
                 if breaks.size == 0:
-                    carry += len(block)
+                    carry += n
                     continue
                 inner = int(np.diff(breaks).max()) - 1 if breaks.size > 1 else 0
                 longest = max(longest, carry + int(breaks[0]), inner)
-                carry = len(block) - int(breaks[-1]) - 1
+                carry = n - int(breaks[-1]) - 1
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             raise UnreadableFileError(f"{source.name}: not valid UTF-8") from exc
