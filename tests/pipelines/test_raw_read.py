@@ -4,6 +4,7 @@ read as files scanned one by one."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -160,11 +161,12 @@ def _longest_line(data: bytes) -> int:
     ],
     ids=["empty", "one-line", "short-lines", "long-lines", "multibyte", "split-char"],
 )
-def test_utf8_scan_measures_the_longest_line_across_blocks(tmp_path: Path, data: bytes) -> None:
+def test_utf8_scan_and_hash_across_blocks(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "feedback.csv"
     path.write_bytes(data)
     (source,) = discover(tmp_path)
     assert _check_utf8(source) == _longest_line(data)
+    assert source.sha256 == hashlib.sha256(data).hexdigest()
 
 
 @pytest.mark.parametrize(
