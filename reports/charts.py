@@ -22,8 +22,11 @@ __all__ = [
     "SurveyPoint",
     "SurvivalPoint",
     "monthly_chart",
+    "monthly_spec",
     "survey_chart",
+    "survey_spec",
     "survival_chart",
+    "survival_spec",
     "to_svg",
 ]
 
@@ -107,8 +110,13 @@ def _check_svg(svg: str) -> str:
 
 
 def to_svg(chart: alt.TopLevelMixin, lang: str) -> str:
-    """Render an Altair chart to a standalone, checked SVG string with the report's locale."""
-    spec = chart.to_dict()
+    """Render an Altair chart to a standalone, checked SVG string with the report's locale.
+
+    The Vega-Lite spec is not validated against its JSON schema here (a third of a
+    report's HTML time): the specs come from the builders below, whose every shape the
+    tests validate (``tests/reports/test_charts.py``).
+    """
+    spec = chart.to_dict(validate=False)
     spec["config"] = {**_CONFIG, **spec.get("config", {})}
     svg = vl_convert.vegalite_to_svg(spec, format_locale=_D3_LOCALES[lang])
     return _check_svg(svg)
@@ -116,6 +124,11 @@ def to_svg(chart: alt.TopLevelMixin, lang: str) -> str:
 
 def monthly_chart(points: Sequence[MonthPoint], lang: str) -> str:
     """Grouped bars of registrations and matches per month; suppressed months get a triangle."""
+    return to_svg(monthly_spec(points, lang), lang)
+
+
+def monthly_spec(points: Sequence[MonthPoint], lang: str) -> alt.LayerChart:
+    """The Altair chart of :func:`monthly_chart`."""
     t = TEXT[lang]
     series = (t["registrations"], t["matches"])
     order = [p.label for p in points]
@@ -167,8 +180,7 @@ def monthly_chart(points: Sequence[MonthPoint], lang: str) -> str:
                 ),
             )
         )
-    chart = alt.layer(*layers).properties(width=WIDTH, height=190)
-    return to_svg(chart, lang)
+    return alt.layer(*layers).properties(width=WIDTH, height=190)
 
 
 def _survey_panel(
@@ -230,6 +242,13 @@ def _survey_panel(
 
 def survey_chart(points: Sequence[SurveyPoint], lang: str, waves: Sequence[str]) -> str:
     """Dot-and-whisker chart of each item's mean change with its 95% CI and n."""
+    return to_svg(survey_spec(points, lang, waves), lang)
+
+
+def survey_spec(
+    points: Sequence[SurveyPoint], lang: str, waves: Sequence[str]
+) -> alt.LayerChart | alt.VConcatChart:
+    """The Altair chart of :func:`survey_chart`."""
     t = TEXT[lang]
     waves = list(waves)
     scale_items = [p for p in points if not p.thermometer]
@@ -239,12 +258,16 @@ def survey_chart(points: Sequence[SurveyPoint], lang: str, waves: Sequence[str])
         panels.append(_survey_panel(scale_items, lang, t["mean_change_points"], waves))
     if thermo_items:
         panels.append(_survey_panel(thermo_items, lang, t["mean_change_thermo"], waves))
-    chart = panels[0] if len(panels) == 1 else alt.vconcat(*panels, spacing=14)
-    return to_svg(chart, lang)
+    return panels[0] if len(panels) == 1 else alt.vconcat(*panels, spacing=14)
 
 
 def survival_chart(points: Sequence[SurvivalPoint], lang: str, horizon: int = 182) -> str:
     """Kaplan-Meier step curve with its Greenwood band and a rule at ``horizon`` days."""
+    return to_svg(survival_spec(points, lang, horizon), lang)
+
+
+def survival_spec(points: Sequence[SurvivalPoint], lang: str, horizon: int = 182) -> alt.LayerChart:
+    """The Altair chart of :func:`survival_chart`."""
     t = TEXT[lang]
     values = [
         {
@@ -280,5 +303,4 @@ def survival_chart(points: Sequence[SurvivalPoint], lang: str, horizon: int = 18
     text = rule.mark_text(
         align="left", dx=4, dy=-4, fontSize=9, color="#555", baseline="top"
     ).encode(x="day:Q", y=alt.value(0), text="label:N")
-    chart = alt.layer(band, line, marker, text).properties(width=WIDTH, height=200)
-    return to_svg(chart, lang)
+    return alt.layer(band, line, marker, text).properties(width=WIDTH, height=200)
