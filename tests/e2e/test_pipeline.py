@@ -368,6 +368,7 @@ def test_metrics_from_the_scoped_inputs_equal_metrics_from_the_whole_tables(
             WHERE (w.city = 'Leipzig') <> (n.city = 'Leipzig')"""
         ).fetchone()[0]
     assert crossing > 0, "the copy must hold feedback whose writer and match differ in scope"
+    assert 0 < scoped["participants"].height < whole["participants"].height
     assert 0 < scoped["feedback"].height < whole["feedback"].height
     assert 0 < scoped["match_scores"].height < whole["match_scores"].height
 

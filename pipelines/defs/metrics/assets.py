@@ -157,6 +157,25 @@ def scoped_feedback(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) -
     ).pl()
 
 
+def scoped_participants(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) -> pl.DataFrame:
+    """The ``core.participants`` rows some funder's metrics can use, in ``participant_id`` order.
+
+    A participant enters a metric through their own city (registrations, waiting people,
+    survey answers, feedback writers, a match's newcomer) or as the local of a match whose
+    newcomer lives in a funder's city (participants matched, counted with their own
+    attributes wherever they live). Everyone else only joins rows that are out of every
+    funder's scope. Only the columns the metrics read (no profile lists) are loaded.
+    """
+    return con.sql(
+        f"""SELECT {METRIC_PARTICIPANT_COLUMNS} FROM core.participants
+            WHERE list_contains($cities, city)
+               OR participant_id IN (
+                    SELECT local_id FROM core.matches WHERE newcomer_id IN ({_SCOPED_PEOPLE}))
+            ORDER BY participant_id""",
+        params={"cities": _cities(funders)},
+    ).pl()
+
+
 def scoped_match_scores(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) -> pl.DataFrame:
     """:func:`match_scores` of the matches whose newcomer lives in a funder's city.
 
@@ -189,13 +208,12 @@ def metric_inputs(
 ) -> dict[str, pl.DataFrame]:
     """What :func:`transforms.impact_metrics` needs for ``funders``, and no more.
 
-    Feedback and match scores are cut to the funders' cities in DuckDB; participants are
-    read without their profile lists. Keys are the transform's parameter names.
+    Participants, feedback and match scores are cut to the funders' cities in DuckDB (see
+    :func:`scoped_participants`, :func:`scoped_feedback`); participants are read without
+    their profile lists. Keys are the transform's parameter names.
     """
     return {
-        "participants": con.sql(
-            f"SELECT {METRIC_PARTICIPANT_COLUMNS} FROM core.participants ORDER BY participant_id"
-        ).pl(),
+        "participants": scoped_participants(con, funders),
         "matches": read_table(con, "core.matches"),
         "feedback": scoped_feedback(con, funders),
         "surveys": read_table(con, "core.surveys"),
