@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -104,3 +106,30 @@ def test_a_large_table_is_validated_on_a_repeatable_sample(
     failed = checks.run_suite(warehouse, FEEDBACK_FEED)
     assert not failed.passed
     assert failed.metadata["failed_expectations"].value[0]["unexpected_count"] == 7
+
+
+def test_great_expectations_imported_ahead_is_whole_when_a_suite_needs_it() -> None:
+    """A suite may ask for GE while the background import is still running: it must wait
+    for the whole package, not see a half-initialised module (fresh interpreter)."""
+    script = (
+        "import sys, threading\n"
+        "from pipelines.defs.ingest import checks\n"
+        "assert 'great_expectations' not in sys.modules\n"
+        "checks.import_ge_ahead()\n"
+        "assert any(t.name == 'bt-import-ge' for t in threading.enumerate())\n"
+        "checks.import_ge_ahead()  # once per process\n"
+        "assert sum(t.name == 'bt-import-ge' for t in threading.enumerate()) <= 1\n"
+        "import great_expectations as gx\n"
+        "context = gx.get_context(mode='ephemeral')\n"
+        "print(type(context).__name__, gx.expectations.ExpectColumnValuesToNotBeNull.__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=Path(__file__).parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["EphemeralDataContext", "ExpectColumnValuesToNotBeNull"]
