@@ -1,5 +1,5 @@
 """Big files read in parallel keep each row's own source row number; files scanned ahead
-read as files scanned one by one."""
+read as files scanned one by one; the UTF-8 scan and the file hash work across blocks."""
 
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ def _longest_line(data: bytes) -> int:
         b"a\n" * 5 + b"\n",
         # Lines longer than a scan block, and one ending exactly at a block's end.
         b"x" * (3 * SCAN_BLOCK_BYTES + 5) + b"\nshort\n" + b"y" * (SCAN_BLOCK_BYTES - 1) + b"\n",
-        # Multi-byte characters straddling every block boundary (2, 3 and 4 bytes long).
+        # Multi-byte characters (2, 3 and 4 bytes long) straddling block boundaries.
         ("ä€😀\n" * (SCAN_BLOCK_BYTES // 3)).encode(),
         b"a" * (SCAN_BLOCK_BYTES - 1) + "€".encode() + b"\nend",
     ],
