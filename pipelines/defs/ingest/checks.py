@@ -60,11 +60,11 @@ _ge_import: threading.Thread | None = None
 def import_ge_ahead() -> None:
     """Start importing Great Expectations in a background thread, once per process.
 
-    The import takes about 1.5 s of one core; started with the first suite, it runs while
-    DuckDB computes that suite's digest, key test and sample (which release the GIL), and
-    in an incremental run, whose first suites are carried over, it is done by the time a
-    changed table needs GE. A later ``import great_expectations`` waits for it (Python's
-    per-module import lock), or raises its error if it failed.
+    The import takes about 1.5 s of one core. A suite that is not carried over starts it
+    and then has DuckDB test the key and draw the sample (which release the GIL), so the
+    two overlap; a run whose suites are all carried over never imports GE. A later
+    ``import great_expectations`` waits for it (Python's per-module import lock), or
+    raises its error if it failed.
     """
     global _ge_import
     if _ge_import is None and "great_expectations" not in sys.modules:
@@ -143,7 +143,6 @@ def run_suite(
     """
     table = feed.core_table
     memo_key = f"check core_{table} great_expectations"
-    import_ge_ahead()
     with warehouse.connect() as con:
         inputs = hashlib.sha256(
             "\n".join(
@@ -157,6 +156,7 @@ def run_suite(
         carried = _carried_over(con, memo_key, inputs, docs_dir)
         if carried is not None:
             return carried
+        import_ge_ahead()  # while DuckDB tests the key and draws the sample
         total, key_unique = _count_and_key_unique(con, table, feed.key)
         sampled = total > GE_FULL_ROWS
         # List columns are not given to GE (their items were checked in SQL at validation).
