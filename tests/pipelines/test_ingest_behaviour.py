@@ -349,3 +349,43 @@ def test_ge_check_fails_on_a_broken_core_table(tmp_path: Path, run_ingest) -> No
             "unexpected_count": 1,
         }
     ]
+
+
+def test_near_unique_text_is_stored_uncompressed(tmp_path: Path, run_ingest) -> None:
+    """Each feed's ``uncompressed`` columns skip DuckDB's compression in raw and core (the
+    analysis costs more than it saves on ids and timestamps); other text is compressed."""
+    from pipelines.contract import FEEDS_BY_NAME
+
+    inbox = base_inbox(tmp_path / "inbox")
+    rows = [
+        {
+            **FEEDBACK,
+            "feedback_id": f"fb-{i:06x}",
+            "submitted_at": f"2026-01-12T20:{i // 60 % 60:02}:{i % 60:02}",
+        }
+        for i in range(3000)
+    ]
+    write_csv(inbox / "feedback.csv", rows)
+    run = run_ingest(inbox)
+    storage: dict[tuple[str, str], list[str]] = {}
+    with duckdb.connect(str(run.warehouse)) as con:
+        con.execute("FORCE CHECKPOINT")
+        tables = con.execute(
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+            "WHERE schema_name IN ('raw', 'core')"
+        ).fetchall()
+        for (table,) in tables:
+            for column, kinds in con.execute(
+                f"""SELECT column_name, list(DISTINCT compression ORDER BY compression)
+                FROM pragma_storage_info('{table}') WHERE segment_type = 'VARCHAR' GROUP BY ALL"""
+            ).fetchall():
+                storage[(table, column)] = kinds
+    for feed in ("registrations", "matches", "feedback", "surveys"):
+        core = f"core.{'participants' if feed == 'registrations' else feed}"
+        for column in FEEDS_BY_NAME[feed].uncompressed:
+            assert storage[(f"raw.{feed}", column)] == ["Uncompressed"], (feed, column)
+            if (core, column) in storage:  # still text in core (ids; timestamps are typed)
+                assert storage[(core, column)] == ["Uncompressed"], (core, column)
+    assert storage[("core.feedback", "event_kind")] != ["Uncompressed"]
+    assert storage[("raw.feedback", "event_date")] != ["Uncompressed"]
+    assert run.count("core.feedback") == 3000

@@ -45,6 +45,9 @@ MIN_LINE_BYTES = 2 * 1024 * 1024
 SCAN_BLOCK_BYTES = 128 * 1024
 
 
+#: Column clause for the text columns a feed stores uncompressed (``Feed.uncompressed``).
+UNCOMPRESSED = " USING COMPRESSION uncompressed"
+
 #: File formats read as text, whose UTF-8 is checked before DuckDB reads them.
 TEXT_FORMATS = ("csv", "jsonl")
 
@@ -491,7 +494,9 @@ def create_raw_table(
         ).fetchall()
         if [(c, t) for c, t in have] == wanted:
             return False
-    cols = ", ".join(f"{_quote_ident(c)} {t}" for c, t in wanted)
+    cols = ", ".join(
+        f"{_quote_ident(c)} {t}{UNCOMPRESSED if c in feed.uncompressed else ''}" for c, t in wanted
+    )
     con.execute(f"CREATE OR REPLACE TABLE {table} ({cols})")
     return True
 

@@ -29,6 +29,7 @@ from pipelines.contract import (
     Feed,
     interests,
 )
+from pipelines.defs.ingest.read import UNCOMPRESSED
 
 TS_WITH_OFFSET = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)? ?(Z|[+-]\d{2}(:?\d{2})?)"
 TS_NAIVE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
@@ -540,9 +541,7 @@ def validate_feed(
     schema, core_name = core_table.rsplit(".", 1) if in_place else ("", core_table)
     checked = f"{schema}._bt_checked_{feed.name}" if in_place else "_bt_checked"
     con.execute(f"DROP TABLE IF EXISTS {checked}")
-    con.execute(
-        f"""CREATE {"" if in_place else "TEMP "}TABLE {checked} AS
-        WITH parsed AS (
+    pass_sql = f"""WITH parsed AS (
             SELECT {contract_cols}, r._source_file, r._source_row, r._parse_error,
                    {recipe.parsed}
             FROM raw.{feed.name} r {recipe.joins}
@@ -553,9 +552,20 @@ def validate_feed(
                hash({", ".join(key)}) AS _h,
                CASE WHEN r._parse_error IS NOT NULL THEN r._parse_error
                     ELSE concat_ws('; ', {rules}) END AS _reason
-        FROM parsed r JOIN _bt_file_order f ON f.file_name = r._source_file""",
-        {"as_of": as_of} if "$as_of" in rules else None,
-    )
+        FROM parsed r JOIN _bt_file_order f ON f.file_name = r._source_file"""
+    params = {"as_of": as_of} if "$as_of" in rules else None
+    if in_place:
+        # Declared first, so the feed's near-unique text columns are stored uncompressed.
+        described = con.execute(f"DESCRIBE {pass_sql}", params).fetchall()
+        plain = {CORE_COLUMNS[feed.name][c] for c in feed.uncompressed}
+        cols = ", ".join(
+            f'"{name}" {kind}{UNCOMPRESSED if name in plain and kind == "VARCHAR" else ""}'
+            for name, kind, *_ in described
+        )
+        con.execute(f"CREATE TABLE {checked} ({cols})")
+        con.execute(f"INSERT INTO {checked} {pass_sql}", params)
+    else:
+        con.execute(f"CREATE TEMP TABLE {checked} AS {pass_sql}", params)
     quarantine_cols = ", ".join(f'r."{c}"' for c in feed.columns)
     con.execute(
         f"""{f"INSERT INTO quarantine.{feed.name}" if increment else f"CREATE OR REPLACE TABLE quarantine.{feed.name} AS"}
