@@ -371,6 +371,7 @@ def test_metrics_from_the_scoped_inputs_equal_metrics_from_the_whole_tables(
     assert 0 < scoped["participants"].height < whole["participants"].height
     assert 0 < scoped["feedback"].height < whole["feedback"].height
     assert 0 < scoped["match_scores"].height < whole["match_scores"].height
+    assert 0 < scoped["surveys"].height < whole["surveys"].height
 
     def figures(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
         return impact_metrics(

@@ -138,7 +138,7 @@ _SCOPED_PEOPLE = "SELECT participant_id FROM core.participants WHERE list_contai
 
 
 def scoped_feedback(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) -> pl.DataFrame:
-    """The ``core.feedback`` rows some funder's metrics can use, in ``feedback_id`` order.
+    """The ``core.feedback`` rows some funder's metrics can use, unsorted.
 
     A feedback row enters a metric through its writer's city (ratings, answers, group
     events) or through its match's city, the newcomer's (meetings, match outcomes), and
@@ -146,13 +146,14 @@ def scoped_feedback(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) -
     warehouse: at national scale most of the feedback is outside every funder's scope,
     and this filter runs in DuckDB before anything is loaded. It is exact, not a sample:
     ``tests/e2e/test_pipeline.py`` checks the metrics equal those of the whole tables.
+    Not sorted (0.5 s for 1.8 M rows at 1M): no metric depends on row order, which
+    ``tests/transforms/test_oracle.py`` checks by shuffling every input.
     """
     return con.sql(
         f"""SELECT {FEEDBACK_COLUMNS} FROM core.feedback
             WHERE participant_id IN ({_SCOPED_PEOPLE})
                OR match_id IN (
-                    SELECT match_id FROM core.matches WHERE newcomer_id IN ({_SCOPED_PEOPLE}))
-            ORDER BY feedback_id""",
+                    SELECT match_id FROM core.matches WHERE newcomer_id IN ({_SCOPED_PEOPLE}))""",
         params={"cities": _cities(funders)},
     ).pl()
 
@@ -172,6 +173,18 @@ def scoped_participants(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder
                OR participant_id IN (
                     SELECT local_id FROM core.matches WHERE newcomer_id IN ({_SCOPED_PEOPLE}))
             ORDER BY participant_id""",
+        params={"cities": _cities(funders)},
+    ).pl()
+
+
+def scoped_surveys(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) -> pl.DataFrame:
+    """The ``core.surveys`` rows of people whose own city is a funder's, unsorted.
+
+    Survey metrics take a respondent's own city (METRICS.md), so no other answer can enter
+    a funder's figures: at 1M that is 0.11 of 1.34 M rows (loaded in 0.09 s, not 0.37 s).
+    """
+    return con.sql(
+        f"SELECT * FROM core.surveys WHERE participant_id IN ({_SCOPED_PEOPLE})",
         params={"cities": _cities(funders)},
     ).pl()
 
@@ -208,15 +221,16 @@ def metric_inputs(
 ) -> dict[str, pl.DataFrame]:
     """What :func:`transforms.impact_metrics` needs for ``funders``, and no more.
 
-    Participants, feedback and match scores are cut to the funders' cities in DuckDB (see
-    :func:`scoped_participants`, :func:`scoped_feedback`); participants are read without
-    their profile lists. Keys are the transform's parameter names.
+    Participants, feedback, surveys and match scores are cut to the funders' cities in
+    DuckDB (see :func:`scoped_participants`, :func:`scoped_feedback`, :func:`scoped_surveys`);
+    participants are read without their profile lists. Keys are the transform's parameter
+    names.
     """
     return {
         "participants": scoped_participants(con, funders),
         "matches": read_table(con, "core.matches"),
         "feedback": scoped_feedback(con, funders),
-        "surveys": read_table(con, "core.surveys"),
+        "surveys": scoped_surveys(con, funders),
         "proposals": read_table(con, "marts.match_proposals"),
         "match_scores": scoped_match_scores(con, funders),
     }
