@@ -322,8 +322,9 @@ def test_score_matches_matching_core(sample_core):
 def test_metrics_do_not_depend_on_row_order(sample_core, seed):
     """Every figure is the same whatever order the input rows come in.
 
-    impact_metrics loads its inputs from DuckDB unsorted (sorting 1.8 M feedback rows cost
-    0.5 s at 1M), so no metric may depend on row order: shuffle every input and compare.
+    impact_metrics loads its feedback and surveys from DuckDB unsorted (sorting 1.8 M feedback
+    rows cost 0.5 s at 1M), so no metric may depend on row order: shuffle every input and
+    compare.
     """
     core, funders = sample_core
     frames = restrict(core, SAMPLE_AS_OF)
