@@ -100,9 +100,12 @@ def match_outcomes(settings: Settings, warehouse: Warehouse) -> dg.MaterializeRe
         # (transforms.attended_meetings): filter, project and de-duplicate in SQL. Not
         # sorted: the outcomes aggregate per match (min, max, distinct count, any), so the
         # order of these rows changes no value (0.7 s at 1M; readers of the mart sort).
+        # De-duplicated on the two columns that vary; the filter fixes the other two
+        # (0.3 s less than a DISTINCT over all four at 1M).
         meetings = con.sql(
-            """SELECT DISTINCT match_id, event_kind, event_date, attended FROM core.feedback
-            WHERE event_kind = 'tandem_meeting' AND attended"""
+            """SELECT match_id, 'tandem_meeting' AS event_kind, event_date, true AS attended
+            FROM (SELECT DISTINCT match_id, event_date FROM core.feedback
+                  WHERE event_kind = 'tandem_meeting' AND attended)"""
         ).pl()
         outcomes = compute_match_outcomes(
             read_table(con, "core.matches").lazy(), meetings.lazy(), as_of
