@@ -224,9 +224,9 @@ def text_scans(sources: list[SourceFile]) -> Iterator[dict[str, Future[int]]]:
     The UTF-8 check and line measure of :func:`_check_utf8` is Python on one core, while
     DuckDB's readers release the GIL and leave some of the other core idle: scanning the
     next files while DuckDB reads the current one hides it (0.7 s for the 1.4 GB of text
-    files at 1M participants; 2.3 s before the scan reused its buffer). Hand each file's future to :func:`read_file`; a scan that
-    fails raises its error there, at the point of that file's read where an unscanned read
-    would (after a CSV's header checks).
+    files at 1M participants; 2.3 s before the scan reused its buffer). Hand each file's
+    future to :func:`read_file`; a scan that fails raises its error there, at the point of
+    that file's read where an unscanned read would (after a CSV's header checks).
     """
     pool = ThreadPoolExecutor(1, thread_name_prefix="bt-text-scan")
     try:
