@@ -138,6 +138,8 @@ METRIC_PARTICIPANT_COLUMNS = (
 )
 
 _SCOPED_PEOPLE = "SELECT participant_id FROM core.participants WHERE list_contains($cities, city)"
+#: A match is in a funder's scope when its newcomer is: a match takes its newcomer's city.
+_SCOPED_MATCH = f"newcomer_id IN ({_SCOPED_PEOPLE})"
 
 
 def scoped_feedback(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) -> pl.DataFrame:
@@ -156,7 +158,7 @@ def scoped_feedback(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder]) -
         f"""SELECT {FEEDBACK_COLUMNS} FROM core.feedback
             WHERE participant_id IN ({_SCOPED_PEOPLE})
                OR match_id IN (
-                    SELECT match_id FROM core.matches WHERE newcomer_id IN ({_SCOPED_PEOPLE}))""",
+                    SELECT match_id FROM core.matches WHERE {_SCOPED_MATCH})""",
         params={"cities": _cities(funders)},
     ).pl()
 
@@ -174,7 +176,7 @@ def scoped_participants(con: duckdb.DuckDBPyConnection, funders: Sequence[Funder
         f"""SELECT {METRIC_PARTICIPANT_COLUMNS} FROM core.participants
             WHERE list_contains($cities, city)
                OR participant_id IN (
-                    SELECT local_id FROM core.matches WHERE newcomer_id IN ({_SCOPED_PEOPLE}))
+                    SELECT local_id FROM core.matches WHERE {_SCOPED_MATCH})
             ORDER BY participant_id""",
         params={"cities": _cities(funders)},
     ).pl()
@@ -205,7 +207,7 @@ def scoped_matches(
     """
     return con.sql(
         f"""SELECT {columns} FROM {table}
-            WHERE newcomer_id IN ({_SCOPED_PEOPLE}) ORDER BY match_id""",
+            WHERE {_SCOPED_MATCH} ORDER BY match_id""",
         params={"cities": _cities(funders)},
     ).pl()
 
