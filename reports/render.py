@@ -33,7 +33,6 @@ from markupsafe import Markup, escape
 from reports import formatting
 from reports.labels import TEXT
 from reports.model import METRICS_SCHEMA, RenderedReport, ReportInput
-from reports.view import build_context
 
 __all__ = [
     "CSV_COLUMNS",
@@ -120,6 +119,10 @@ def _print_css() -> Markup:
 
 def render_html(inp: ReportInput) -> str:
     """The report as one self-contained HTML document (CSS and SVG charts inline)."""
+    # Imported here: the view draws charts with Altair (0.3 s to import), which only the
+    # processes that render need, not every Dagster process that imports ``reports``.
+    from reports.view import build_context
+
     return ENV.get_template("report.html").render(css=_print_css(), **build_context(inp))
 
 

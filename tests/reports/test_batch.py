@@ -1,7 +1,10 @@
-"""Rendering several reports in worker processes gives the same files as one by one."""
+"""Rendering several reports in worker processes gives the same files as one by one; the
+rendering libraries load only where reports are rendered."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from reports import render_many, render_report
@@ -20,3 +23,23 @@ def test_render_many_in_two_workers_equals_sequential(tmp_path: Path, german_inp
     for par, seq in zip(parallel, sequential, strict=True):
         assert par.csv_path.read_bytes() == seq.csv_path.read_bytes()
         assert par.html_path.read_text("utf-8") == seq.html_path.read_text("utf-8")
+
+
+def test_the_pipeline_imports_no_chart_or_pdf_library_until_it_renders() -> None:
+    """Every Dagster process imports ``reports`` for its file helpers; Altair, vl-convert
+    and WeasyPrint load only where a report is rendered (fresh interpreter)."""
+    script = (
+        "import sys\n"
+        "import pipelines.definitions\n"
+        "print(sorted(m for m in ('altair', 'vl_convert', 'weasyprint') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=Path(__file__).parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
