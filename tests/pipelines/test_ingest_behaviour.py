@@ -146,6 +146,36 @@ def test_mixed_formats_parquet_and_jsonl(tmp_path: Path, run_ingest) -> None:
     assert run.reasons("surveys") == ["belonging: not an integer 1-5"]
 
 
+def test_parquet_instants_in_every_unit_keep_their_zone(tmp_path: Path, run_ingest) -> None:
+    """A Parquet timestamp with a time zone is an instant in any unit (pandas writes
+    nanoseconds); a naive one is Berlin wall time, also in nanoseconds."""
+    inbox = base_inbox(tmp_path / "inbox")
+    instant = datetime(2026, 1, 12, 20, 0, tzinfo=UTC)
+    expected = {}
+    for unit in ("s", "ms", "us", "ns"):
+        for tz in ("UTC", "Europe/Berlin", None):
+            pid = f"p_{unit}_{(tz or 'naive').replace('/', '_')}"
+            value = instant if tz else instant.replace(tzinfo=None)  # naive: 20:00 in Berlin
+            registrations = pa.table(
+                {
+                    **{k: [v] for k, v in PARTICIPANT.items()},
+                    "participant_id": [pid],
+                    "registered_at": pa.array([value], pa.timestamp(unit, tz=tz)),
+                }
+            )
+            pq.write_table(registrations, inbox / f"registrations_{pid}.parquet")
+            expected[pid] = instant if tz else datetime(2026, 1, 12, 19, 0, tzinfo=UTC)
+    run = run_ingest(inbox)
+    got = {
+        pid: at.astimezone(UTC)
+        for pid, at in run.sql(
+            "SELECT participant_id, registered_at FROM core.participants "
+            "WHERE participant_id LIKE 'p\\_%' ESCAPE '\\'"
+        )
+    }
+    assert got == expected
+
+
 def test_later_file_updates_a_row(tmp_path: Path, run_ingest) -> None:
     inbox = base_inbox(tmp_path / "inbox")
     later = write_csv(

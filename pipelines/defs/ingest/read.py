@@ -359,8 +359,9 @@ def _as_text_parquet(col: str, dtype: str) -> str:
     upper = dtype.upper()
     if upper.endswith("[]"):
         return f"array_to_string({ident}, ';')"
-    if upper.startswith("TIMESTAMP WITH TIME ZONE"):
-        return f"strftime({ident}, '%Y-%m-%dT%H:%M:%S.%f+00:00')"
+    if upper.startswith(("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ")):
+        # An instant in any unit (pandas writes nanoseconds: TIMESTAMPTZ_NS), as UTC text.
+        return f"strftime({ident}::TIMESTAMPTZ, '%Y-%m-%dT%H:%M:%S.%f+00:00')"
     if upper.startswith("TIMESTAMP"):
         # A naive Parquet timestamp is Berlin wall time (CONTRACT.md): keep it naive.
         return f"strftime({ident}, '%Y-%m-%dT%H:%M:%S.%f')"
