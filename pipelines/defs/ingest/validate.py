@@ -31,11 +31,15 @@ from pipelines.contract import (
 )
 from pipelines.defs.ingest.read import UNCOMPRESSED
 
-TS_WITH_OFFSET = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)? ?(Z|[+-]\d{2}(:?\d{2})?)"
+#: An ISO 8601 UTC offset: hours 00-23, minutes 00-59 (``+25:00`` or ``+01:60`` is no offset).
+OFFSET_HH = r"[+-]([01]\d|2[0-3])"
+TS_WITH_OFFSET = (
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)? ?(Z|" + OFFSET_HH + r"(:?[0-5]\d)?)"
+)
 TS_NAIVE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 #: The shapes the exports write: naive Berlin wall time, or with Z or a ``+hh:mm`` offset
 #: (a Parquet TIMESTAMPTZ becomes ``+00:00`` in raw); seconds, upper-case T.
-TS_CANONICAL = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?"
+TS_CANONICAL = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|" + OFFSET_HH + r":[0-5]\d)?"
 
 #: SQL macros shared by every feed's validation (created per connection, temporary).
 MACROS = rf"""
