@@ -52,6 +52,11 @@ REGISTRATION_CASES = [
     ({"consent_research": "maybe"}, "consent_research: not a boolean"),
     ({"status": "gone"}, "status: not one of waiting, matched, paused, left"),
     ({"group": "lоcal"}, "group: not one of newcomer, local"),  # Cyrillic о
+    # Case variants are ASCII ones: a letter that lower-cases to an ASCII one is a look-alike
+    ({"status": "waİting"}, "status: not one of waiting, matched, paused, left"),  # U+0130
+    ({"languages": "ar;İt"}, "languages: not an ISO 639-1 code"),
+    ({"languages": "\u212ao"}, "languages: not an ISO 639-1 code"),  # Kelvin sign
+    ({"interests": "coo\u212aing"}, "interests: not a known interest slug"),  # Kelvin sign
 ]
 
 

@@ -85,10 +85,14 @@ CREATE OR REPLACE TEMP MACRO bt_bool(s) AS (
     CASE s WHEN 'true' THEN true WHEN 'false' THEN false ELSE
     CASE lower(trim(s)) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true
                         WHEN 'false' THEN false WHEN '0' THEN false WHEN 'no' THEN false END END);
-CREATE OR REPLACE TEMP MACRO bt_enum(s) AS lower(trim(s));
+-- Case is normalised for ASCII text only (strlen counts bytes, length characters): every
+-- enum value, code and slug is ASCII, and a letter that lower-cases to ASCII (Turkish
+-- dotted I, the Kelvin sign) is a look-alike, not a case variant, so it must not match.
+CREATE OR REPLACE TEMP MACRO bt_lower_ascii(t) AS CASE WHEN strlen(t) = length(t) THEN lower(t) ELSE t END;
+CREATE OR REPLACE TEMP MACRO bt_enum(s) AS bt_lower_ascii(trim(s));
 CREATE OR REPLACE TEMP MACRO bt_list(s) AS
     list_filter(list_transform(string_split(coalesce(s, ''), ';'), lambda x: trim(x)), lambda x: x <> '');
-CREATE OR REPLACE TEMP MACRO bt_codes(s) AS list_transform(bt_list(s), lambda x: lower(x));
+CREATE OR REPLACE TEMP MACRO bt_codes(s) AS list_transform(bt_list(s), lambda x: bt_lower_ascii(x));
 """
 
 
