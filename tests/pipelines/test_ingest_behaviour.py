@@ -345,6 +345,34 @@ def test_erasure_removes_everywhere_and_stays_removed(tmp_path: Path, run_ingest
     assert all(run.checks().values()), run.checks()
 
 
+def test_erasure_finds_ids_written_with_surrounding_spaces(tmp_path: Path, run_ingest) -> None:
+    """Validation reads a feedback row's `match_id` trimmed, so erasure must find ` m1 `
+    too; likewise a person's id with spaces in a quarantined row, and in the request."""
+    inbox = base_inbox(tmp_path / "inbox")
+    partner_feedback = {**FEEDBACK, "feedback_id": "f2", "participant_id": "l1", "match_id": " m1 "}
+    write_csv(
+        inbox / "registrations.csv", [PARTICIPANT, LOCAL, {**PARTICIPANT, "participant_id": " n1"}]
+    )
+    write_csv(inbox / "feedback.csv", [FEEDBACK, partner_feedback])
+    write_csv(inbox / "erasures.csv", [{"participant_id": "n1 ", "requested_at": "2026-02-01"}])
+    run = run_ingest(inbox)
+    assert all(run.checks().values()), run.checks()
+    left = 0
+    for schema, table, col in run.sql(
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        "WHERE column_name IN ('participant_id', 'newcomer_id', 'local_id', 'match_id') "
+        "AND table_schema IN ('raw', 'quarantine', 'core', 'marts')"
+    ):
+        left += run.count(f"{schema}.{table} WHERE trim(\"{col}\") IN ('n1', 'm1')")
+    assert left == 0
+    assert run.sql("SELECT participant_id FROM core.participants") == [("l1",)]
+    assert run.count("core.feedback") == 0
+    assert run.sql("SELECT kind FROM meta.erasure_ledger ORDER BY kind") == [
+        ("match",),
+        ("participant",),
+    ]
+
+
 def test_erasure_check_fails_when_a_row_slips_through(tmp_path: Path, run_ingest) -> None:
     from pipelines.defs.ingest.checks import erasure_complete
     from pipelines.resources import Warehouse

@@ -38,12 +38,12 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def record_requests(con: duckdb.DuckDBPyConnection, accepted_table: str) -> int:
-    """Add the hashes of the accepted erasure requests; returns how many people were new."""
+    """Add the hashes of the accepted erasure requests (ids trimmed); returns how many people were new."""
     ensure_ledger(con)
     before = con.execute("SELECT count(*) FROM meta.erasure_ledger").fetchone()[0]
     con.execute(
         f"""INSERT INTO meta.erasure_ledger
-        SELECT DISTINCT sha256(participant_id), 'participant', now() FROM {accepted_table}
+        SELECT DISTINCT sha256(trim(participant_id)), 'participant', now() FROM {accepted_table}
         ON CONFLICT DO NOTHING"""
     )
     return con.execute("SELECT count(*) FROM meta.erasure_ledger").fetchone()[0] - before
@@ -59,7 +59,10 @@ def _erased_ids(
     """Temp table ``temp`` of the clear ids in ``cols`` whose hash is in the ledger as ``kind``.
 
     Each distinct id is hashed once (not every row), and the clear ids live only in a
-    temporary table of this connection. ``where`` narrows the rows looked at.
+    temporary table of this connection. ``where`` narrows the rows looked at. Ids are
+    hashed trimmed, as the ledger's are: validation reads a feedback row's ` m1 ` as the
+    match m1, and a valid id holds no space, so an id written with surrounding spaces
+    names the same person or match.
     """
     con.execute(f"DROP TABLE IF EXISTS {temp}")
     if not cols:
@@ -70,7 +73,7 @@ def _erased_ids(
     ledger = f"(SELECT id_hash FROM meta.erasure_ledger WHERE kind = '{kind}')"
     erased = " UNION ".join(
         f"""SELECT id FROM (SELECT DISTINCT "{c}" AS id FROM {s}.{t} {where})
-        WHERE id IS NOT NULL AND sha256(id) IN {ledger}"""
+        WHERE id IS NOT NULL AND sha256(trim(id)) IN {ledger}"""
         for s, t, c in cols
     )
     con.execute(f"CREATE TEMP TABLE {temp} AS {erased}")
@@ -221,8 +224,8 @@ def _purge(con: duckdb.DuckDBPyConnection, only_files: list[str] | None) -> dict
     for schema, table in match_tables:
         con.execute(
             f"""INSERT INTO meta.erasure_ledger
-            SELECT DISTINCT sha256(match_id), 'match', now() FROM {schema}.{table}
-            WHERE {scope} AND match_id IS NOT NULL
+            SELECT DISTINCT sha256(trim(match_id)), 'match', now() FROM {schema}.{table}
+            WHERE {scope} AND NULLIF(trim(match_id), '') IS NOT NULL
               AND (newcomer_id IN (SELECT id FROM _bt_erased_people)
                    OR local_id IN (SELECT id FROM _bt_erased_people))
             ON CONFLICT DO NOTHING"""
