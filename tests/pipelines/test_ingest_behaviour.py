@@ -253,6 +253,48 @@ def test_ragged_rows_are_quarantined(tmp_path: Path, run_ingest) -> None:
     assert all(run.checks().values())
 
 
+def test_row_numbers_skip_empty_lines_but_not_quoted_ones(tmp_path: Path, run_ingest) -> None:
+    """A row's number counts the file's records: empty lines are no records, so they move
+    neither accepted nor ragged rows; an empty line inside a quoted field is no line."""
+    inbox = base_inbox(tmp_path / "inbox")
+    header = ",".join(LOCAL)
+    row = {k: f'"{v}"' for k, v in LOCAL.items()}
+
+    def line(pid: str, **over: str) -> str:
+        return ",".join({**row, "participant_id": pid, **over}.values())
+
+    lines = [
+        header,
+        "",
+        line("r1", status="matched,extra"),  # ragged: too many fields
+        line("g2"),
+        "",
+        line("g3", district='"Plag\n\nwitz"'),  # an empty line inside quotes
+        line("r4", status="matched,extra"),
+        "",
+        "",
+        line("g5"),
+        ",".join(list(row.values())[:5]),  # ragged: too few fields
+    ]
+    (inbox / "registrations.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    run = run_ingest(inbox)
+    assert run.sql("SELECT _source_row, reason FROM quarantine.registrations ORDER BY 1") == [
+        (1, "row: too many fields"),
+        (4, "row: too many fields"),
+        (6, "row: too few fields"),
+    ]
+    assert run.sql("SELECT participant_id, _source_row FROM core.participants ORDER BY 2") == [
+        ("g2", 2),
+        ("g3", 3),
+        ("g5", 5),
+    ]
+    # A ragged row's kept line is the row, without the empty lines before it.
+    assert run.sql(
+        "SELECT count(*) FROM raw.registrations WHERE starts_with(_raw_line, chr(10)) "
+        "OR starts_with(_raw_line, chr(13))"
+    ) == [(0,)]
+
+
 def test_header_only_and_unknown_files(tmp_path: Path, run_ingest) -> None:
     inbox = base_inbox(tmp_path / "inbox")
     (inbox / "surveys_empty.csv").write_text(",".join(SURVEY) + "\n", "utf-8")

@@ -147,6 +147,13 @@ def _longest_line(data: bytes) -> int:
     return max(len(line) for line in data.split(b"\n"))
 
 
+def _has_empty_line(data: bytes) -> bool:
+    return any(line in (b"", b"\r") for line in data.split(b"\n")[:-1])
+
+
+B = SCAN_BLOCK_BYTES
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -158,14 +165,38 @@ def _longest_line(data: bytes) -> int:
         # Multi-byte characters (2, 3 and 4 bytes long) straddling block boundaries.
         ("ä€😀\n" * (SCAN_BLOCK_BYTES // 3)).encode(),
         b"a" * (SCAN_BLOCK_BYTES - 1) + "€".encode() + b"\nend",
+        # Empty lines (LF LF, LF CR LF) inside a block and across block boundaries.
+        b"h\n" + b"a\r\n" * B,
+        b"h\n" + b"a\r\n" * 1000 + b"\r\nb\n",
+        b"x" * (B - 1) + b"\n\ny\n",
+        b"x" * (B - 1) + b"\n\r\ny\n",
+        b"x" * (B - 2) + b"\n\r\ny\n",
+        b"x" * (B - 3) + b"\n\r\ny\n",
+        b"x" * (B - 2) + b"\r\r\ny\n" + b"z" * B + b"\n",
+        b"x" * (2 * B - 1) + b"\n\n",
     ],
-    ids=["empty", "one-line", "short-lines", "long-lines", "multibyte", "split-char"],
+    ids=[
+        "empty",
+        "one-line",
+        "short-lines",
+        "long-lines",
+        "multibyte",
+        "split-char",
+        "crlf",
+        "crlf-empty",
+        "lf-lf-at-boundary",
+        "lf-crlf-at-boundary",
+        "lf-cr-lf-split-after-cr",
+        "lf-cr-lf-split-before-lf",
+        "cr-cr-lf-not-empty",
+        "empty-last-line",
+    ],
 )
 def test_utf8_scan_and_hash_across_blocks(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "feedback.csv"
     path.write_bytes(data)
     (source,) = discover(tmp_path)
-    assert _check_utf8(source) == _longest_line(data)
+    assert _check_utf8(source) == (_longest_line(data), _has_empty_line(data))
     assert source.sha256 == hashlib.sha256(data).hexdigest()
 
 

@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
@@ -185,14 +186,24 @@ def _csv_header(source: SourceFile) -> list[str]:
     return [name if name.strip() else f"_unnamed_{i + 1}" for i, name in enumerate(first)]
 
 
-def _check_utf8(source: SourceFile) -> int:
+class TextScan(NamedTuple):
+    """What the scan of a text file found besides its being valid UTF-8."""
+
+    longest_line: int
+    """The longest physical line in bytes."""
+    empty_line: bool
+    """Whether some physical line is empty (``\\n\\n`` or ``\\n\\r\\n``), quoted or not."""
+
+
+def _check_utf8(source: SourceFile) -> TextScan:
     """Fail on any invalid UTF-8, streaming so a huge file costs no memory.
 
-    Returns the longest physical line in bytes, which sizes the CSV reader's line limit
-    (DuckDB's read buffer grows with that limit, so it must not be set far above need).
+    Also measures the longest physical line, which sizes the CSV reader's line limit
+    (DuckDB's read buffer grows with that limit, so it must not be set far above need),
+    and notes an empty line, which shifts DuckDB's numbers of ragged CSV rows.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
-    longest, carry = 0, 0
+    longest, carry, empty, last = 0, 0, False, 0
     # One small buffer, reused: fresh multi-megabyte blocks are each a new mapping that
     # the kernel zero-fills page by page (1.85 s for 1.4 GB, 70% of it system time, against
     # 0.7 s with 128 KB blocks read into one buffer).
@@ -207,18 +218,31 @@ def _check_utf8(source: SourceFile) -> int:
                 breaks = np.flatnonzero(np.equal(codes[:n], 0x0A, out=newline[:n]))
                 if breaks.size == 0:
                     carry += n
+                    last = int(codes[n - 1])
                     continue
-                inner = int(np.diff(breaks).max()) - 1 if breaks.size > 1 else 0
+                gaps = np.diff(breaks)
+                inner = int(gaps.max()) - 1 if breaks.size > 1 else 0
+                if not empty:
+                    # The block's first line continues the carried one (its one byte, if
+                    # it has one, may be the previous block's last); lines within the
+                    # block are empty when two breaks are one or two bytes apart.
+                    first = carry + int(breaks[0])
+                    lone = int(codes[0]) if breaks[0] == 1 else last
+                    empty = first == 0 or (first == 1 and lone == 0x0D)
+                    if not empty and breaks.size > 1 and gaps.min() <= 2:
+                        ends = breaks[1:][gaps == 2]
+                        empty = bool((gaps == 1).any() or (codes[ends - 1] == 0x0D).any())
                 longest = max(longest, carry + int(breaks[0]), inner)
                 carry = n - int(breaks[-1]) - 1
+                last = int(codes[n - 1])
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             raise UnreadableFileError(f"{source.name}: not valid UTF-8") from exc
-    return max(longest, carry)
+    return TextScan(max(longest, carry), empty)
 
 
 @contextmanager
-def text_scans(sources: list[SourceFile]) -> Iterator[dict[str, Future[int]]]:
+def text_scans(sources: list[SourceFile]) -> Iterator[dict[str, Future[TextScan]]]:
     """Scan the text files (CSV, JSON Lines) of ``sources`` ahead, in a background thread.
 
     The UTF-8 check and line measure of :func:`_check_utf8` is Python on one core, while
@@ -273,9 +297,37 @@ def _select_list(feed: Feed, present: list[str], value_sql: dict[str, str]) -> s
     return ", ".join(parts)
 
 
-def _scanned(source: SourceFile, ahead: Future[int] | None) -> int:
-    """The file's UTF-8 check and longest line: from its scan ahead, or scanned now."""
+def _scanned(source: SourceFile, ahead: Future[TextScan] | None) -> TextScan:
+    """The file's scan (UTF-8 check, longest line, empty lines): done ahead, or now."""
     return ahead.result() if ahead is not None else _check_utf8(source)
+
+
+def _empty_records(source: SourceFile) -> list[int]:
+    """The numbers (header = 1) of the empty records of a CSV file, as DuckDB counts lines.
+
+    Python's reader splits records as DuckDB's does (quotes may hold line breaks) and
+    yields an empty list for an empty line. Only run for a file with ragged rows and an
+    empty physical line, so its cost (under a second per million rows) is rare.
+    """
+    csv.field_size_limit(MAX_LINE_BYTES)  # a 10 MB comment is a value, not an error
+    with source.path.open(newline="", encoding="utf-8-sig") as fh:
+        return [k for k, record in enumerate(csv.reader(fh), start=1) if not record]
+
+
+def _renumber_after_empty_lines(con: duckdb.DuckDBPyConnection, source: SourceFile) -> None:
+    """Number the ragged rows of ``_bt_ragged`` by records, not counting empty lines.
+
+    Accepted rows are numbered by records (DuckDB skips empty lines), ragged rows by
+    DuckDB's line count, which counts them: without this, a ragged row after an empty line
+    would take the number of the row after it.
+    """
+    empty = _empty_records(source)
+    if empty:
+        con.execute(
+            """UPDATE _bt_ragged SET rec = rec - (
+                SELECT count(*) FROM (SELECT unnest(?::BIGINT[]) AS k) WHERE k <= rec)""",
+            [empty],
+        )
 
 
 def _read_csv(
@@ -283,11 +335,12 @@ def _read_csv(
     source: SourceFile,
     feed: Feed,
     target: str,
-    ahead: Future[int] | None,
+    ahead: Future[TextScan] | None,
 ) -> int:
     names = _check_columns(source, feed, _csv_header(source))
+    scanned = _scanned(source, ahead)
     # A quoted field may span lines: allow well above the longest physical line.
-    max_line = min(MAX_LINE_BYTES, max(MIN_LINE_BYTES, 4 * _scanned(source, ahead)))
+    max_line = min(MAX_LINE_BYTES, max(MIN_LINE_BYTES, 4 * scanned.longest_line))
     columns = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
     path = _sql_str(str(source.path))
     rejects, scan = "_bt_rejects", "_bt_reject_scans"
@@ -314,14 +367,17 @@ def _read_csv(
         ).fetchone()
         if other is not None:
             raise UnreadableFileError(f"{source.name}: unreadable CSV ({other[0].lower()})")
-        # One reject row per bad field: keep one per line. `line` counts the header as 1.
+        # One reject row per bad field: keep one per line. `line` counts the header as 1,
+        # and empty lines too (which start the reject's `csv_line`); quoted line breaks not.
         con.execute(
             f"""CREATE TEMP TABLE _bt_ragged AS
             SELECT line - 1 AS rec,
                    any_value(error_type) AS error_type,
-                   any_value(csv_line) AS csv_line
+                   ltrim(any_value(csv_line), chr(13) || chr(10)) AS csv_line
             FROM {rejects} GROUP BY line"""
         )
+        if scanned.empty_line and con.execute("SELECT count(*) FROM _bt_ragged").fetchone()[0]:
+            _renumber_after_empty_lines(con, source)
         # Accepted rows keep file order; recover each one's record number by counting the
         # rejected records before it (rejects are few, accepted rows many).
         con.execute(
@@ -420,7 +476,7 @@ def _read_jsonl(
     source: SourceFile,
     feed: Feed,
     target: str,
-    ahead: Future[int] | None,
+    ahead: Future[TextScan] | None,
 ) -> int:
     path = _sql_str(str(source.path))
     _scanned(source, ahead)
@@ -506,7 +562,7 @@ def read_file(
     con: duckdb.DuckDBPyConnection,
     source: SourceFile,
     table: str,
-    scan: Future[int] | None = None,
+    scan: Future[TextScan] | None = None,
 ) -> int:
     """Append one file's rows to ``table``; returns the number of rows read.
 
