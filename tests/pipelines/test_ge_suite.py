@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -114,11 +113,11 @@ def test_great_expectations_imported_ahead_is_whole_when_a_suite_needs_it() -> N
     for the whole package, not see a half-initialised module (fresh interpreter)."""
     script = (
         "import sys, threading\n"
-        "from pipelines.defs.ingest import ge_import\n"
+        "from pipelines.defs.ingest import checks\n"
         "assert 'great_expectations' not in sys.modules\n"
-        "ge_import.import_ge_ahead()\n"
+        "checks.import_ge_ahead()\n"
         "assert any(t.name == 'bt-import-ge' for t in threading.enumerate())\n"
-        "ge_import.import_ge_ahead()  # once per process\n"
+        "checks.import_ge_ahead()  # once per process\n"
         "assert sum(t.name == 'bt-import-ge' for t in threading.enumerate()) <= 1\n"
         "import great_expectations as gx\n"
         "context = gx.get_context(mode='ephemeral')\n"
@@ -134,37 +133,3 @@ def test_great_expectations_imported_ahead_is_whole_when_a_suite_needs_it() -> N
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["EphemeralDataContext", "ExpectColumnValuesToNotBeNull"]
-
-
-def test_a_rebuilt_core_table_starts_the_ge_import_and_an_unchanged_one_does_not(
-    tmp_path: Path,
-) -> None:
-    """Core assets that rebuild start importing GE (their suites will run); a run that
-    changes no table imports it nowhere (fresh interpreters, checks other than GE run)."""
-    inbox = base_inbox(tmp_path / "inbox")
-    script = (
-        "import sys\n"
-        "from pathlib import Path\n"
-        "from ingest_helpers import ingest\n"
-        f"run = ingest(Path({str(inbox)!r}), Path({str(tmp_path / 'w.duckdb')!r}),"
-        " great_expectations=False)\n"
-        "assert run.result.success\n"
-        "print('great_expectations' in sys.modules)\n"
-    )
-    tests_dir = Path(__file__).parents[1]
-
-    def imported() -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", script],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-            cwd=tests_dir,
-            env={**os.environ, "PYTHONPATH": f"{tests_dir}:{tests_dir.parent}"},
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout.split()[-1]
-
-    assert imported() == "True"  # first run: every core table built
-    assert imported() == "False"  # same inbox again: every core table current

@@ -14,7 +14,6 @@ from dagster import AssetExecutionContext
 
 from pipelines.contract import ERASURES, FEEDBACK, FEEDS, MATCHES, REGISTRATIONS, SURVEYS, Feed
 from pipelines.defs.ingest import erasure, incremental
-from pipelines.defs.ingest.ge_import import import_ge_ahead
 from pipelines.defs.ingest.read import (
     create_raw_table,
     discover,
@@ -250,8 +249,6 @@ def _core_asset(feed: Feed, deps: list) -> dg.AssetsDefinition:
     )
     def _asset(settings: Settings, warehouse: Warehouse) -> dg.MaterializeResult:
         counts, decision, schema = _validate(warehouse, feed, settings.as_of_date())
-        if decision.mode != "current":
-            import_ge_ahead()  # this table's suite will run; overlap the import with work
         how = {
             "full": "every row validated",
             "increment": f"only the {len(decision.new_files)} new file(s) validated and merged",

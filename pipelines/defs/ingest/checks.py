@@ -15,10 +15,13 @@ Metadata carries counts and expectation names only, never a value from the data:
 import errno
 import hashlib
 import html
+import importlib
 import json
 import os
 import shutil
+import sys
 import tempfile
+import threading
 import uuid
 from importlib.metadata import version
 from pathlib import Path
@@ -41,14 +44,37 @@ from pipelines.contract import (
 )
 from pipelines.defs.ingest import erasure, incremental
 from pipelines.defs.ingest.assets import CORE_ASSETS, erasure_ledger
-from pipelines.defs.ingest.ge_import import import_ge_ahead
 from pipelines.defs.ingest.validate import repeated_hashes
 from pipelines.resources import Settings, Warehouse
 from reports import sweep_temporaries, write_atomic
 
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
 GE_FULL_ROWS = 100_000
 DATA_DOCS_FOLDER = "data_docs"
 GE_SAMPLE_ROWS = 100_000
+
+_ge_import: threading.Thread | None = None
+
+
+def import_ge_ahead() -> None:
+    """Start importing Great Expectations in a background thread, once per process.
+
+    The import takes about 1.5 s of one core. A suite that is not carried over starts it
+    and then has DuckDB test the key and draw the sample (which release the GIL), so the
+    two overlap; a run whose suites are all carried over never imports GE. A later
+    ``import great_expectations`` waits for it (Python's per-module import lock), or
+    raises its error if it failed.
+    """
+    global _ge_import
+    if _ge_import is None and "great_expectations" not in sys.modules:
+        _ge_import = threading.Thread(
+            target=importlib.import_module,
+            args=("great_expectations",),
+            name="bt-import-ge",
+            daemon=True,
+        )
+        _ge_import.start()
 
 
 def _expectations(table: str) -> list:
