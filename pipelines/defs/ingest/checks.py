@@ -65,6 +65,10 @@ def import_ge_ahead() -> None:
     two overlap; a run whose suites are all carried over never imports GE. A later
     ``import great_expectations`` waits for it (Python's per-module import lock), or
     raises its error if it failed.
+
+    The suite waits for the import before it returns to Dagster, and must: importing GE
+    loads SQLAlchemy's ORM, which raced with Dagster's run storage (SQLAlchemy too) when
+    an import started in a core asset ran on into the next step (a failed 1M run).
     """
     global _ge_import
     if _ge_import is None and "great_expectations" not in sys.modules:
