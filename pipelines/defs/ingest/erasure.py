@@ -38,7 +38,7 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def record_requests(con: duckdb.DuckDBPyConnection, accepted_table: str) -> int:
-    """Add the hashes of the accepted erasure requests (ids trimmed); returns how many people were new."""
+    """Add the hashes of the accepted requests' ids (trimmed); returns how many people were new."""
     ensure_ledger(con)
     before = con.execute("SELECT count(*) FROM meta.erasure_ledger").fetchone()[0]
     con.execute(

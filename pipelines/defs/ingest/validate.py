@@ -88,7 +88,8 @@ CREATE OR REPLACE TEMP MACRO bt_bool(s) AS (
 -- Case is normalised for ASCII text only (strlen counts bytes, length characters): every
 -- enum value, code and slug is ASCII, and a letter that lower-cases to ASCII (Turkish
 -- dotted I, the Kelvin sign) is a look-alike, not a case variant, so it must not match.
-CREATE OR REPLACE TEMP MACRO bt_lower_ascii(t) AS CASE WHEN strlen(t) = length(t) THEN lower(t) ELSE t END;
+CREATE OR REPLACE TEMP MACRO bt_lower_ascii(t) AS
+    CASE WHEN strlen(t) = length(t) THEN lower(t) ELSE t END;
 CREATE OR REPLACE TEMP MACRO bt_enum(s) AS bt_lower_ascii(trim(s));
 CREATE OR REPLACE TEMP MACRO bt_list(s) AS
     list_filter(list_transform(string_split(coalesce(s, ''), ';'), lambda x: trim(x)), lambda x: x <> '');
