@@ -3,9 +3,9 @@ rendering libraries load only where reports are rendered."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+from fresh_python import fresh_python
 
 from reports import render_many, render_report
 
@@ -33,13 +33,4 @@ def test_the_pipeline_imports_no_chart_or_pdf_library_until_it_renders() -> None
         "import pipelines.definitions\n"
         "print(sorted(m for m in ('altair', 'vl_convert', 'weasyprint') if m in sys.modules))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=Path(__file__).parents[2],
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    assert fresh_python(script).strip() == "[]"

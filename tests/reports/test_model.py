@@ -1,18 +1,14 @@
 """ReportInput validates its frames and scope, so a bad hand-over fails loudly and early."""
 
 import dataclasses
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
 import report_builders
+from fresh_python import fresh_python
 
 from reports import Funder, ReportInput
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _replace(inp: ReportInput, **changes) -> ReportInput:
@@ -53,10 +49,7 @@ def test_reports_imports_no_pipeline_code():
         "{'dagster', 'pipelines', 'transforms', 'matching_core'})\n"
         "print(','.join(bad))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == ""
+    assert fresh_python(code).strip() == ""
 
 
 def test_unsuppressed_small_cells_are_refused(german_input):
