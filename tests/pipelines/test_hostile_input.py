@@ -228,6 +228,32 @@ def test_a_10_mb_comment_is_quarantined_not_a_reader_failure(
     assert run.sql("SELECT feedback_id FROM core.feedback ORDER BY 1") == [("f1",), ("f3",)]
 
 
+def test_a_10_mb_comment_of_short_lines_is_quarantined_not_a_reader_failure(
+    tmp_path: Path, prior
+) -> None:
+    # One quoted record of 200,000 short lines: longer than the reader's first line limit
+    # (sized from the longest physical line), so the limit has to grow to the record.
+    case = Case(tmp_path, prior)
+    huge = "\n".join(["x" * 50] * 200_000)
+    case.drop("feedback.csv")
+    write_csv(
+        case.inbox / "feedback.csv",
+        [
+            {**FEEDBACK, "feedback_id": "big", "comment": huge},
+            {**FEEDBACK, "feedback_id": "f2"},
+        ],
+    )
+    run = case.run()
+    case.assert_balanced(run)
+    assert run.sql("SELECT feedback_id, reason, comment FROM quarantine.feedback") == [
+        ("big", "comment: longer than 2000 characters", huge)
+    ]
+    assert run.sql("SELECT feedback_id, _source_row FROM raw.feedback ORDER BY 1") == [
+        ("big", 1),
+        ("f2", 2),
+    ]
+
+
 def test_nul_bytes_inside_fields_are_kept_or_removed_never_a_crash(tmp_path: Path, prior) -> None:
     case = Case(tmp_path, prior)
     write_csv(
@@ -530,6 +556,52 @@ def test_crlf_and_a_missing_final_newline_read_transparently(
         ("f2", "Schön war's", datetime(2026, 1, 12, 20, 0, tzinfo=UTC)),
     ]
     assert run.count("quarantine.feedback") == 0
+
+
+def test_mixed_crlf_and_lf_line_endings_read_transparently(tmp_path: Path, prior) -> None:
+    # Records ending in CRLF and in LF in one file (DuckDB's strict reader alone fails it),
+    # with quoted line breaks of both kinds and a lone CR kept verbatim, a ragged row after
+    # an empty line numbered by records, and the BOM of a spreadsheet export.
+    case = Case(tmp_path, prior)
+    lines = [
+        csv_line(FB_HEADER) + "\n",
+        csv_line(fb_values(feedback_id="x1", comment="zwei\r\nZeilen")) + "\r\n",
+        csv_line(fb_values(feedback_id="x2", comment="a\nb\rc")) + "\n",
+        "\r\n",
+        "f3,too,few\r\n",
+        csv_line(fb_values(feedback_id="x4", comment='"zitiert", ja')) + "\n",
+    ]
+    case.put("feedback_mixed.csv", b"\xef\xbb\xbf" + "".join(lines).encode())
+    run = case.run()
+    case.assert_balanced(run)
+    assert run.sql(
+        "SELECT feedback_id, _source_row, comment FROM raw.feedback "
+        "WHERE _source_file = 'feedback_mixed.csv' ORDER BY 2"
+    ) == [
+        ("x1", 1, "zwei\r\nZeilen"),
+        ("x2", 2, "a\nb\rc"),
+        (None, 3, None),
+        ("x4", 4, '"zitiert", ja'),
+    ]
+    assert run.sql(
+        "SELECT _source_row, reason FROM quarantine.feedback "
+        "WHERE _source_file = 'feedback_mixed.csv'"
+    ) == [(3, "row: too few fields")]
+    assert run.sql(
+        "SELECT feedback_id, comment FROM core.feedback WHERE feedback_id IN ('x1', 'x2', 'x4') "
+        "ORDER BY 1"
+    ) == [("x1", "zwei\r\nZeilen"), ("x2", "a\nb\rc"), ("x4", '"zitiert", ja')]
+
+
+def test_mixed_line_endings_with_bad_quoting_fail_naming_the_file(tmp_path: Path, prior) -> None:
+    case = Case(tmp_path, prior)
+    lines = [
+        csv_line(FB_HEADER) + "\r\n",
+        csv_line(fb_values(feedback_id="x1")) + "\n",
+        '"x"2' + csv_line(fb_values(feedback_id="x2"))[2:] + "\r\n",
+    ]
+    case.put("feedback_mixed.csv", "".join(lines).encode())
+    assert "bad quoting" in case.assert_fails_naming(case.run(), "feedback_mixed.csv")
 
 
 # Regression test (was a bug, fixed): read.py::_csv_header: a file with CR-only line endings raises a bare  _csv.Error ('new-line character seen in unquoted field') that does not name the

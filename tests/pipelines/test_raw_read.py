@@ -151,6 +151,11 @@ def _has_empty_line(data: bytes) -> bool:
     return any(line in (b"", b"\r") for line in data.split(b"\n")[:-1])
 
 
+def _mixed_newlines(data: bytes) -> bool:
+    ends = [line.endswith(b"\r") for line in data.split(b"\n")[:-1]]
+    return any(ends) and not all(ends)
+
+
 B = SCAN_BLOCK_BYTES
 
 
@@ -174,6 +179,11 @@ B = SCAN_BLOCK_BYTES
         b"x" * (B - 3) + b"\n\r\ny\n",
         b"x" * (B - 2) + b"\r\r\ny\n" + b"z" * B + b"\n",
         b"x" * (2 * B - 1) + b"\n\n",
+        # Line ends of both kinds; a CR ending one block before the next block's LF.
+        b"h\r\n" + b"a\r\n" * B + b"b\n",
+        b"h\n" + b"x" * (B - 3) + b"\r" + b"\ny\r\n",
+        b"x" * (B - 1) + b"\r" + b"\ny\r\n" + b"z\r\n",
+        b"\n" + b"x\r\n",
     ],
     ids=[
         "empty",
@@ -190,13 +200,21 @@ B = SCAN_BLOCK_BYTES
         "lf-cr-lf-split-before-lf",
         "cr-cr-lf-not-empty",
         "empty-last-line",
+        "crlf-then-lf",
+        "lf-then-cr-lf-split",
+        "crlf-split-only",
+        "empty-first-line-then-crlf",
     ],
 )
 def test_utf8_scan_and_hash_across_blocks(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "feedback.csv"
     path.write_bytes(data)
     (source,) = discover(tmp_path)
-    assert _check_utf8(source) == (_longest_line(data), _has_empty_line(data))
+    assert _check_utf8(source) == (
+        _longest_line(data),
+        _has_empty_line(data),
+        _mixed_newlines(data),
+    )
     assert source.sha256 == hashlib.sha256(data).hexdigest()
 
 
