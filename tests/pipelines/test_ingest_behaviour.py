@@ -415,6 +415,63 @@ def test_erasure_finds_ids_written_with_surrounding_spaces(tmp_path: Path, run_i
     ]
 
 
+def test_free_ids_are_trimmed_alike_in_every_feed(tmp_path: Path, run_ingest) -> None:
+    """A match written ` m1 ` is the match m1 wherever it appears (its feedback reads it
+    trimmed), and a feedback id likewise; participant ids have their own character rule."""
+    inbox = base_inbox(tmp_path / "inbox")
+    write_csv(inbox / "matches.csv", [{**MATCH, "match_id": " m1 "}])
+    write_csv(
+        inbox / "feedback.csv",
+        [
+            {**FEEDBACK, "feedback_id": " f1", "match_id": " m1 "},
+            {**FEEDBACK, "feedback_id": "f2", "participant_id": "l1", "match_id": "m1"},
+        ],
+    )
+    run = run_ingest(inbox)
+    assert all(run.checks().values()), run.checks()
+    assert run.sql("SELECT match_id FROM core.matches") == [("m1",)]
+    assert run.sql("SELECT feedback_id, match_id FROM core.feedback ORDER BY 1") == [
+        ("f1", "m1"),
+        ("f2", "m1"),
+    ]
+    assert run.count("quarantine.feedback") == 0
+
+
+def test_list_items_holding_a_semicolon_are_not_split(tmp_path: Path, run_ingest) -> None:
+    """A JSON array or Parquet list item `de;en` is one item, not an ISO 639-1 code; a
+    `;`-separated string is a list, in JSON Lines as in CSV."""
+    inbox = base_inbox(tmp_path / "inbox")
+    (inbox / "registrations.csv").unlink()
+    write_jsonl(
+        inbox / "registrations.jsonl",
+        [
+            {**PARTICIPANT, "languages": ["ar;en"]},
+            {**LOCAL, "languages": "de;en", "interests": ["cooking", "football"]},
+        ],
+    )
+    pq.write_table(
+        pa.table(
+            {
+                **{k: [v, v] for k, v in PARTICIPANT.items()},
+                "participant_id": ["p1", "p2"],
+                "languages": [["de;en"], ["de", "en"]],
+            }
+        ),
+        inbox / "registrations_more.parquet",
+    )
+    run = run_ingest(inbox)
+    assert run.sql(
+        "SELECT participant_id, languages, reason FROM quarantine.registrations ORDER BY 1"
+    ) == [
+        ("n1", '["ar;en"]', "languages: not an ISO 639-1 code"),
+        ("p1", "[de;en]", "languages: not an ISO 639-1 code"),
+    ]
+    assert run.sql("SELECT participant_id, languages FROM core.participants ORDER BY 1") == [
+        ("l1", ["de", "en"]),
+        ("p2", ["de", "en"]),
+    ]
+
+
 def test_erasure_check_fails_when_a_row_slips_through(tmp_path: Path, run_ingest) -> None:
     from pipelines.defs.ingest.checks import erasure_complete
     from pipelines.resources import Warehouse

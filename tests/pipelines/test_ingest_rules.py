@@ -48,6 +48,7 @@ REGISTRATION_CASES = [
     ({"availability": "mon_night"}, "availability: not a slot"),
     ({"gender_preference": "opposite"}, "gender_preference: not one of any, same"),
     ({"arrival_year": "2020.0"}, "arrival_year: not an integer"),
+    ({"arrival_year": "2147483648"}, "arrival_year: not an integer"),  # beyond INTEGER
     ({"consent_research": ""}, "consent_research: required"),
     ({"consent_research": "maybe"}, "consent_research: not a boolean"),
     ({"status": "gone"}, "status: not one of waiting, matched, paused, left"),
@@ -101,6 +102,7 @@ def test_registrations_good_rows_and_checks(registrations_run: Run) -> None:
 
 MATCH_CASES = [
     ({"match_id": ""}, "match_id: required"),
+    ({"match_id": "   "}, "match_id: required"),
     ({"newcomer_id": ""}, "newcomer_id: required"),
     ({"newcomer_id": "nobody"}, "newcomer_id: not a registered participant"),
     (
@@ -147,6 +149,7 @@ GROUP_EVENT = {
 
 FEEDBACK_CASES = [
     ({"feedback_id": ""}, "feedback_id: required"),
+    ({"feedback_id": "  "}, "feedback_id: required"),
     ({"participant_id": ""}, "participant_id: required"),
     ({"participant_id": "ghost"}, "participant_id: not a registered participant"),
     ({"event_kind": ""}, "event_kind: required"),

@@ -38,7 +38,9 @@ def test_bt_ts_reads_offsets_naive_times_and_rejects_other_text() -> None:
                 ('2026-01-05T10:00:00+0100'), ('2026-01-05T10:00:00-23:59'),
                 ('2026-01-05T10:00:00+24:00'), ('2026-01-05T10:00:00+25:00'),
                 ('2026-01-05T10:00:00+01:60'), ('2026-01-05T10:00:00-99:99'),
-                ('2026-01-05T10:00:00+99'), ('20260105'), ('  '), (NULL)) v(s)"""
+                ('2026-01-05T10:00:00+99'), ('2026-01-05T10:00:00,5+01:00'),
+                ('2026-01-05T10:00:00,25'), ('2026-01-05T10:00:00,'), ('2026-01-05T10:00,5'),
+                ('20260105'), ('  '), (NULL)) v(s)"""
         ).fetchall()
     )
     assert got == {
@@ -53,6 +55,11 @@ def test_bt_ts_reads_offsets_naive_times_and_rejects_other_text() -> None:
         "2026-01-05T10:00:00+01:60": None,
         "2026-01-05T10:00:00-99:99": None,
         "2026-01-05T10:00:00+99": None,
+        # ISO 8601 allows a comma before the fraction of a second (and prefers it)
+        "2026-01-05T10:00:00,5+01:00": "2026-01-05 09:00:00.5+00",
+        "2026-01-05T10:00:00,25": "2026-01-05 09:00:00.25+00",
+        "2026-01-05T10:00:00,": None,
+        "2026-01-05T10:00,5": None,
         "20260105": None,
         "  ": None,
         None: None,
@@ -71,7 +78,7 @@ def test_bt_ts_fast_path_equals_the_general_path_on_every_shape() -> None:
                          '2026-03-29', '1944-04-03', '20260701']) b(d),
                  unnest(['', 'T18:23:10', 't18:23:10', ' 18:23:10', 'T18:23', 'T18:23:10.5',
                          'T18:23:10.123456', 'T02:30:00', 'T02:30:00.000001', 'T25:00:00',
-                         'T18:23:1x', 'T18:23:10.']) c(t),
+                         'T18:23:1x', 'T18:23:10.', 'T18:23:10,5', 'T18:23:10,']) c(t),
                  unnest(['', 'Z', 'z', '+01:00', '-03:00', '+00:00', '-0300', '+02', ' Z', 'ZZ',
                          '+1', '+01:0', '+01:00Z', '+23:59', '+24:00', '-25:00', '+01:60']) e(z)
         )
@@ -94,8 +101,8 @@ def test_bt_ts_fast_path_equals_the_general_path_on_every_shape() -> None:
 GENERAL = {
     "bt_date": r"""CASE WHEN regexp_full_match(trim(s), '\d{4}-\d{2}-\d{2}')
                         THEN TRY_CAST(trim(s) AS DATE) END""",
-    "bt_int": r"""CASE WHEN regexp_full_match(trim(s), '[+-]?[0-9]{1,9}')
-                       THEN CAST(trim(s) AS INTEGER) END""",
+    "bt_int": r"""CASE WHEN regexp_full_match(trim(s), '[+-]?[0-9]+')
+                       THEN TRY_CAST(trim(s) AS INTEGER) END""",
     "bt_bool": """CASE lower(trim(s)) WHEN 'true' THEN true WHEN '1' THEN true
                        WHEN 'yes' THEN true WHEN 'false' THEN false WHEN '0' THEN false
                        WHEN 'no' THEN false END""",
@@ -122,6 +129,10 @@ TEXTS = [
     "x",
     "٣",
     "1234567890",
+    "2147483647",
+    "-2147483648",
+    "2147483648",
+    "00000000000000000004",
     "true",
     "false",
     "TRUE",
@@ -148,6 +159,15 @@ def test_fast_paths_of_date_int_and_bool_equal_the_general_rule(macro: str) -> N
     ).fetchall()
     assert [r for r in rows if r[1] != r[2] and not (r[1] is None and r[2] is None)] == []
     assert sum(r[1] is not None for r in rows) >= 3  # some text does parse
+
+
+def test_integers_are_read_whole_within_the_integer_type() -> None:
+    # Any number of digits (leading zeros too); beyond a 32-bit integer it is no integer.
+    con = duckdb.connect()
+    install_macros(con)
+    texts = ["2147483647", " -2147483648", "1234567890", "00004", "2147483648", "4.0", "1e1"]
+    got = con.execute("SELECT bt_int(s) FROM (SELECT unnest(?) AS s)", [texts]).fetchall()
+    assert [v for (v,) in got] == [2147483647, -2147483648, 1234567890, 4, None, None, None]
 
 
 def test_enum_fast_path_equals_trimmed_lower_case() -> None:

@@ -46,9 +46,12 @@ def source_digest(*paths: Path) -> str:
 
 
 _HERE = Path(__file__).resolve().parent
-#: The code a core table is built with: validation, reading and the contract.
+#: The code a core table is built with: validation, reading, the contract and its vocabulary.
 CODE_VERSION = source_digest(
-    _HERE / "validate.py", _HERE / "read.py", _HERE.parents[1] / "contract.py"
+    _HERE / "validate.py",
+    _HERE / "read.py",
+    _HERE.parents[1] / "contract.py",
+    _HERE.parents[1] / "interests.csv",
 )
 
 

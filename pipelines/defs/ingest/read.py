@@ -491,7 +491,7 @@ def _as_text_parquet(col: str, dtype: str) -> str:
     ident = _quote_ident(col)
     upper = dtype.upper()
     if upper.endswith("[]"):
-        return f"array_to_string({ident}, ';')"
+        return _list_text(f"CAST({ident} AS VARCHAR[])", f"CAST({ident} AS VARCHAR)")
     if upper.startswith(("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ")):
         # An instant in any unit (pandas writes nanoseconds: TIMESTAMPTZ_NS), as UTC text.
         return f"strftime({ident}::TIMESTAMPTZ, '%Y-%m-%dT%H:%M:%S.%f+00:00')"
@@ -535,16 +535,27 @@ def _read_parquet(
         raise UnreadableFileError(f"{source.name}: damaged Parquet file") from exc
 
 
+def _list_text(items: str, whole: str) -> str:
+    """A list as contract text: its items joined by ';', as a CSV list is written.
+
+    An item that itself holds a ';' would come back as several items, each perhaps valid:
+    such a list is kept as ``whole`` (its text with brackets), whose pieces are no valid
+    item, so the row is quarantined for it.
+    """
+    return f"""CASE WHEN list_bool_or(list_transform({items}, lambda x: contains(x, ';')))
+        THEN {whole} ELSE array_to_string({items}, ';') END"""
+
+
 def _json_text(col: str) -> str:
-    """A JSON value as contract text: arrays joined by ';', strings unquoted, null as NULL."""
+    """A JSON value as contract text: arrays as lists (:func:`_list_text`), strings unquoted,
+    null as NULL."""
     ident = _quote_ident(col)
+    items = f"""list_transform(CAST({ident} AS JSON[]),
+        lambda x: CASE json_type(x) WHEN 'VARCHAR' THEN x ->> '$' ELSE CAST(x AS VARCHAR) END)"""
     return f"""CASE json_type({ident})
         WHEN 'NULL' THEN NULL
         WHEN 'VARCHAR' THEN {ident} ->> '$'
-        WHEN 'ARRAY' THEN array_to_string(
-            list_transform(CAST({ident} AS JSON[]),
-                           lambda x: CASE json_type(x) WHEN 'VARCHAR' THEN x ->> '$'
-                                ELSE CAST(x AS VARCHAR) END), ';')
+        WHEN 'ARRAY' THEN {_list_text(items, f"CAST({ident} AS VARCHAR)")}
         ELSE CAST({ident} AS VARCHAR) END"""
 
 

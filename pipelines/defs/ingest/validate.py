@@ -33,10 +33,11 @@ from pipelines.defs.ingest.read import UNCOMPRESSED
 
 #: An ISO 8601 UTC offset: hours 00-23, minutes 00-59 (``+25:00`` or ``+01:60`` is no offset).
 OFFSET_HH = r"[+-]([01]\d|2[0-3])"
+#: Fractional seconds take a full stop or a comma (ISO 8601 allows both).
 TS_WITH_OFFSET = (
-    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)? ?(Z|" + OFFSET_HH + r"(:?[0-5]\d)?)"
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?)? ?(Z|" + OFFSET_HH + r"(:?[0-5]\d)?)"
 )
-TS_NAIVE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+TS_NAIVE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?)?"
 #: The shapes the exports write: naive Berlin wall time, or with Z or a ``+hh:mm`` offset
 #: (a Parquet TIMESTAMPTZ becomes ``+00:00`` in raw); seconds, upper-case T.
 TS_CANONICAL = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|" + OFFSET_HH + r":[0-5]\d)?"
@@ -58,8 +59,10 @@ CREATE OR REPLACE TEMP MACRO bt_berlin(ts) AS (
 -- bt_ts takes the trimmed, upper-cased text once (bt_ts_text), not once per test.
 CREATE OR REPLACE TEMP MACRO bt_ts_text(u) AS (
     CASE WHEN u IS NULL THEN NULL
-         WHEN regexp_full_match(u, '{TS_WITH_OFFSET}') THEN TRY_CAST(u AS TIMESTAMPTZ)
-         WHEN regexp_full_match(u, '{TS_NAIVE}') THEN bt_berlin(TRY_CAST(u AS TIMESTAMP))
+         WHEN regexp_full_match(u, '{TS_WITH_OFFSET}')
+         THEN TRY_CAST(replace(u, ',', '.') AS TIMESTAMPTZ)
+         WHEN regexp_full_match(u, '{TS_NAIVE}')
+         THEN bt_berlin(TRY_CAST(replace(u, ',', '.') AS TIMESTAMP))
     END);
 -- Fast path: text already in the canonical shape (no spaces, upper-case T, Z, +hh:mm or no
 -- offset, as the exports write it) is read without trimming, upper-casing or trying both
@@ -80,7 +83,7 @@ CREATE OR REPLACE TEMP MACRO bt_date(s) AS (
          WHEN regexp_full_match(trim(s), '\d{{4}}-\d{{2}}-\d{{2}}') THEN TRY_CAST(trim(s) AS DATE) END);
 CREATE OR REPLACE TEMP MACRO bt_int(s) AS (
     CASE WHEN length(s) = 1 AND s BETWEEN '0' AND '9' THEN ascii(s) - 48
-         WHEN regexp_full_match(trim(s), '[+-]?[0-9]{{1,9}}') THEN CAST(trim(s) AS INTEGER) END);
+         WHEN regexp_full_match(trim(s), '[+-]?[0-9]+') THEN TRY_CAST(trim(s) AS INTEGER) END);
 CREATE OR REPLACE TEMP MACRO bt_bool(s) AS (
     CASE s WHEN 'true' THEN true WHEN 'false' THEN false ELSE
     CASE lower(trim(s)) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true
@@ -232,7 +235,7 @@ def _registrations(as_of: date) -> FeedSql:
 
 def _matches() -> FeedSql:
     parsed = f"""
-        r.match_id AS v_match_id,
+        bt_blank(r.match_id) AS v_match_id,
         r.newcomer_id AS v_newcomer_id,
         r.local_id AS v_local_id,
         bt_ts(r.matched_at) AS v_matched_at,
@@ -244,7 +247,7 @@ def _matches() -> FeedSql:
         LEFT JOIN core.participants pn ON pn.participant_id = r.newcomer_id
         LEFT JOIN core.participants pl ON pl.participant_id = r.local_id"""
     rules = [
-        _rule("r.match_id IS NULL OR r.match_id = ''", "match_id: required"),
+        _rule("v_match_id IS NULL", "match_id: required"),
         _rule("r.newcomer_id IS NULL OR r.newcomer_id = ''", "newcomer_id: required"),
         _rule(
             "r.newcomer_id <> '' AND n_group IS NULL", "newcomer_id: not a registered participant"
@@ -272,7 +275,7 @@ def _matches() -> FeedSql:
 
 def _feedback() -> FeedSql:
     parsed = f"""
-        r.feedback_id AS v_feedback_id,
+        bt_blank(r.feedback_id) AS v_feedback_id,
         r.participant_id AS v_participant_id,
         {_enum("r.event_kind", EVENT_KINDS)} AS v_event_kind,
         bt_blank(r.match_id) AS v_match_id,
@@ -294,7 +297,7 @@ def _feedback() -> FeedSql:
         LEFT JOIN (SELECT match_id, newcomer_id, local_id, bt_day(matched_at) AS m_day
                    FROM core.matches) m ON m.match_id = bt_blank(r.match_id)"""
     rules = [
-        _rule("r.feedback_id IS NULL OR r.feedback_id = ''", "feedback_id: required"),
+        _rule("v_feedback_id IS NULL", "feedback_id: required"),
         _rule("r.participant_id IS NULL OR r.participant_id = ''", "participant_id: required"),
         _rule(
             "r.participant_id <> '' AND NOT p_registered",
