@@ -133,6 +133,27 @@ FILE_SUFFIXES: tuple[str, ...] = (".csv", ".parquet", ".jsonl")
 
 LINEAGE_COLUMNS: tuple[str, ...] = ("_source_file", "_source_row", "_ingested_at")
 
+#: What "surrounding spaces" are trimmed from a value: every character Python's
+#: ``str.strip()`` removes (spaces, tabs, line breaks, no-break and other Unicode spaces;
+#: none lies above U+3000). DuckDB's ``trim(s)`` removes only the Unicode space separators,
+#: so a tab-only city would have counted as a city.
+WHITESPACE: str = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
+def trim_sql(expr: str, also: str = "") -> str:
+    """SQL that trims :data:`WHITESPACE` (and the characters ``also``) from both ends of
+    ``expr``, as ``str.strip()`` does.
+
+    DuckDB's ``trim`` with a set of characters costs 20 times its plain ``trim`` (16 s for
+    22 M ids), so it only runs on text that starts or ends with one of them (0.9 s).
+    """
+    chars = " || ".join(f"chr({ord(c)})" for c in WHITESPACE + also)
+    return (
+        f"CASE WHEN contains({chars}, left({expr}, 1)) OR contains({chars}, right({expr}, 1)) "
+        f"THEN trim({expr}, {chars}) ELSE {expr} END"
+    )
+
+
 GROUPS = ("newcomer", "local")
 GENDERS = ("female", "male", "diverse", "unspecified")
 GENDER_PREFERENCES = ("any", "same")

@@ -204,6 +204,38 @@ def test_ragged_rows_are_quarantined_with_a_row_reason(tmp_path: Path, prior) ->
     ) == [(4, 2, 2)]
 
 
+def test_badly_quoted_rows_are_quarantined_with_a_row_reason(tmp_path: Path, prior) -> None:
+    # Text after a closing quote, then an unterminated quote, which makes the rest of the
+    # file one bad row: it is quarantined whole (its text kept), never a file failure.
+    case = Case(tmp_path, prior)
+    after_quote = csv_line(fb_values(feedback_id="f2")).replace(
+        ",tandem_meeting,", ',"tandem"_meeting,'
+    )
+    unterminated = csv_line(fb_values(feedback_id="f4")).replace(",n1,", ',"n1,')
+    last = csv_line(fb_values(feedback_id="f5"))
+    body = "\n".join(
+        [
+            csv_line(FB_HEADER),
+            csv_line(fb_values(feedback_id="f1")),
+            after_quote,
+            csv_line(fb_values(feedback_id="f3", comment='a "quote" inside')),
+            unterminated,
+            last,
+        ]
+    )
+    case.put("feedback.csv", (body + "\n").encode())
+    run = case.run()
+    case.assert_balanced(run)
+    assert run.sql("SELECT _source_row, reason, _raw_line FROM quarantine.feedback ORDER BY 1") == [
+        (2, "row: badly quoted field", after_quote),
+        (4, "row: badly quoted field", unterminated + "\n" + last + "\n"),
+    ]
+    assert run.sql("SELECT feedback_id, _source_row, comment FROM core.feedback ORDER BY 1") == [
+        ("f1", 1, "Schön war's"),
+        ("f3", 3, 'a "quote" inside'),
+    ]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_a_10_mb_comment_is_quarantined_not_a_reader_failure(
     tmp_path: Path, prior, fmt: str

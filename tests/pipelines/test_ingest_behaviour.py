@@ -437,6 +437,35 @@ def test_free_ids_are_trimmed_alike_in_every_feed(tmp_path: Path, run_ingest) ->
     assert run.count("quarantine.feedback") == 0
 
 
+def test_values_are_trimmed_of_every_kind_of_white_space(tmp_path: Path, run_ingest) -> None:
+    """Tabs, line breaks and Unicode spaces around a value are trimmed as spaces are (as
+    Python's `str.strip()` does), in validation and in erasure alike."""
+    inbox = base_inbox(tmp_path / "inbox")
+    write_csv(
+        inbox / "registrations.csv",
+        [
+            {**PARTICIPANT, "city": "\tLeipzig\u2028", "group": " newcomer\t", "district": "\n"},
+            {**LOCAL, "city": "Leipzig\r\n", "languages": "de\t;\ten"},
+            {**LOCAL, "participant_id": "l2", "city": "\u3000Leipzig "},
+        ],
+    )
+    write_csv(inbox / "matches.csv", [{**MATCH, "match_id": "m1\t"}])
+    write_csv(inbox / "feedback.csv", [{**FEEDBACK, "match_id": "\tm1"}])
+    write_csv(inbox / "erasures.csv", [{"participant_id": "l2\t", "requested_at": "2026-02-01"}])
+    run = run_ingest(inbox)
+    assert all(run.checks().values()), run.checks()
+    assert run.sql(
+        'SELECT participant_id, city, "group", district, languages FROM core.participants '
+        "ORDER BY 1"
+    ) == [
+        ("l1", "Leipzig", "local", "Plagwitz", ["de", "en"]),
+        ("n1", "Leipzig", "newcomer", None, ["ar", "en"]),
+    ]
+    assert run.sql("SELECT match_id FROM core.matches") == [("m1",)]
+    assert run.sql("SELECT match_id FROM core.feedback") == [("m1",)]
+    assert run.count("raw.registrations WHERE participant_id = 'l2'") == 0
+
+
 def test_list_items_holding_a_semicolon_are_not_split(tmp_path: Path, run_ingest) -> None:
     """A JSON array or Parquet list item `de;en` is one item, not an ISO 639-1 code; a
     `;`-separated string is a list, in JSON Lines as in CSV."""

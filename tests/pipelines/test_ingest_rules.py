@@ -33,6 +33,7 @@ REGISTRATION_CASES = [
     ({"group": "tourist"}, "group: not one of newcomer, local"),
     ({"city": ""}, "city: required"),
     ({"city": "   "}, "city: required"),
+    ({"city": "\t \u00a0"}, "city: required"),  # tab, space, no-break space
     ({"postcode": "0427"}, "postcode: must be exactly 5 digits"),
     ({"postcode": "04277a"}, "postcode: must be exactly 5 digits"),
     ({"birth_year": "1909"}, "birth_year: outside 1910 to 2012"),

@@ -1,9 +1,11 @@
 """The parsing macros of validation: each fast path equals the general rule it skips."""
 
+import sys
+
 import duckdb
 import pytest
 
-from pipelines.contract import EVENT_KINDS
+from pipelines.contract import EVENT_KINDS, WHITESPACE, trim_sql
 from pipelines.defs.ingest.validate import TS_CANONICAL, _enum, install_macros
 
 FULL_RULE = """
@@ -83,7 +85,7 @@ def test_bt_ts_fast_path_equals_the_general_path_on_every_shape() -> None:
                          '+1', '+01:0', '+01:00Z', '+23:59', '+24:00', '-25:00', '+01:60']) e(z)
         )
         SELECT count(*) FILTER (WHERE bt_ts(s)
-                                IS DISTINCT FROM bt_ts_text(NULLIF(upper(trim(s)), ''))),
+                                IS DISTINCT FROM bt_ts_text(NULLIF(upper(bt_trim(s)), ''))),
                count(*) FILTER (WHERE regexp_full_match(s, ?)),
                count(*) FILTER (WHERE regexp_full_match(s, ?) AND NOT ends_with(s, 'Z')
                                 AND bt_ts(s) IS NOT NULL AND substr(s, -6, 1) IN ('+', '-')),
@@ -99,11 +101,11 @@ def test_bt_ts_fast_path_equals_the_general_path_on_every_shape() -> None:
 
 #: The general rules the fast paths of bt_date, bt_int and bt_bool must agree with.
 GENERAL = {
-    "bt_date": r"""CASE WHEN regexp_full_match(trim(s), '\d{4}-\d{2}-\d{2}')
-                        THEN TRY_CAST(trim(s) AS DATE) END""",
-    "bt_int": r"""CASE WHEN regexp_full_match(trim(s), '[+-]?[0-9]+')
-                       THEN TRY_CAST(trim(s) AS INTEGER) END""",
-    "bt_bool": """CASE lower(trim(s)) WHEN 'true' THEN true WHEN '1' THEN true
+    "bt_date": r"""CASE WHEN regexp_full_match(bt_trim(s), '\d{4}-\d{2}-\d{2}')
+                        THEN TRY_CAST(bt_trim(s) AS DATE) END""",
+    "bt_int": r"""CASE WHEN regexp_full_match(bt_trim(s), '[+-]?[0-9]+')
+                       THEN TRY_CAST(bt_trim(s) AS INTEGER) END""",
+    "bt_bool": """CASE lower(bt_trim(s)) WHEN 'true' THEN true WHEN '1' THEN true
                        WHEN 'yes' THEN true WHEN 'false' THEN false WHEN '0' THEN false
                        WHEN 'no' THEN false END""",
 }
@@ -170,12 +172,21 @@ def test_integers_are_read_whole_within_the_integer_type() -> None:
     assert [v for (v,) in got] == [2147483647, -2147483648, 1234567890, 4, None, None, None]
 
 
+def test_trimming_removes_what_str_strip_removes() -> None:
+    every = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    assert every == WHITESPACE
+    texts = [f"{w}a{w}b{w}" for w in WHITESPACE] + ["\u200bx\u200b", " \t\r\n ", "x"]
+    con = duckdb.connect()
+    got = con.execute(f"SELECT {trim_sql('s')} FROM (SELECT unnest(?) AS s)", [texts]).fetchall()
+    assert [g for (g,) in got] == [t.strip() for t in texts]
+
+
 def test_enum_fast_path_equals_trimmed_lower_case() -> None:
     con = duckdb.connect()
     install_macros(con)
     texts = ["tandem_meeting", " group_event", "Tandem_Meeting", "GROUP_EVENT ", "other", "", None]
     rows = con.execute(
-        f"SELECT {_enum('s', EVENT_KINDS)}, lower(trim(s)) FROM (SELECT unnest(?) AS s)",
+        f"SELECT {_enum('s', EVENT_KINDS)}, lower(bt_trim(s)) FROM (SELECT unnest(?) AS s)",
         [texts],
     ).fetchall()
     assert [a for a, b in rows] == [b for a, b in rows]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.contract import trim_sql
 from pipelines.defs.ingest.incremental import ensure_builds_table, source_digest
 
 #: Columns that hold a participant id / a match id, wherever they appear.
@@ -43,7 +44,7 @@ def record_requests(con: duckdb.DuckDBPyConnection, accepted_table: str) -> int:
     before = con.execute("SELECT count(*) FROM meta.erasure_ledger").fetchone()[0]
     con.execute(
         f"""INSERT INTO meta.erasure_ledger
-        SELECT DISTINCT sha256(trim(participant_id)), 'participant', now() FROM {accepted_table}
+        SELECT DISTINCT sha256({trim_sql("participant_id")}), 'participant', now() FROM {accepted_table}
         ON CONFLICT DO NOTHING"""
     )
     return con.execute("SELECT count(*) FROM meta.erasure_ledger").fetchone()[0] - before
@@ -73,7 +74,7 @@ def _erased_ids(
     ledger = f"(SELECT id_hash FROM meta.erasure_ledger WHERE kind = '{kind}')"
     erased = " UNION ".join(
         f"""SELECT id FROM (SELECT DISTINCT "{c}" AS id FROM {s}.{t} {where})
-        WHERE id IS NOT NULL AND sha256(trim(id)) IN {ledger}"""
+        WHERE id IS NOT NULL AND sha256({trim_sql("id")}) IN {ledger}"""
         for s, t, c in cols
     )
     con.execute(f"CREATE TEMP TABLE {temp} AS {erased}")
@@ -99,7 +100,7 @@ def _names_erased_in_raw_line(schema: str, table: str, scope: str) -> str:
         SELECT line FROM (
             SELECT _raw_line AS line, unnest(string_split(_raw_line, ',')) AS field
             FROM {schema}.{table} WHERE _raw_line IS NOT NULL AND {scope})
-        WHERE sha256(trim(field, ' "' || chr(9) || chr(10) || chr(13)))
+        WHERE sha256({trim_sql("field", also='"')})
               IN (SELECT id_hash FROM meta.erasure_ledger))"""
 
 
@@ -224,8 +225,8 @@ def _purge(con: duckdb.DuckDBPyConnection, only_files: list[str] | None) -> dict
     for schema, table in match_tables:
         con.execute(
             f"""INSERT INTO meta.erasure_ledger
-            SELECT DISTINCT sha256(trim(match_id)), 'match', now() FROM {schema}.{table}
-            WHERE {scope} AND NULLIF(trim(match_id), '') IS NOT NULL
+            SELECT DISTINCT sha256({trim_sql("match_id")}), 'match', now() FROM {schema}.{table}
+            WHERE {scope} AND NULLIF({trim_sql("match_id")}, '') IS NOT NULL
               AND (newcomer_id IN (SELECT id FROM _bt_erased_people)
                    OR local_id IN (SELECT id FROM _bt_erased_people))
             ON CONFLICT DO NOTHING"""

@@ -4,8 +4,8 @@ Each file is read by DuckDB's own reader (CSV, Parquet, JSON), never row by row 
 A file that cannot be read as a whole (bad encoding, not a table, a missing required column,
 duplicate column names, zero bytes) raises :class:`UnreadableFileError` naming the file; the
 caller runs everything in one transaction so the warehouse is then left unchanged. A CSV row
-with too few or too many fields is kept as a raw row with ``_parse_error`` set, so that
-validation quarantines it with a reason instead of losing it.
+with too few or too many fields, or a badly quoted field, is kept as a raw row with
+``_parse_error`` set, so that validation quarantines it with a reason instead of losing it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import duckdb
 import numpy as np
 import pyarrow.parquet as pq
 
-from pipelines.contract import ERASURES, FEEDS, Feed, feed_of
+from pipelines.contract import ERASURES, FEEDS, Feed, feed_of, trim_sql
 
 #: Columns a raw table has besides the contract's columns.
 RAW_EXTRA_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -43,6 +43,10 @@ RAW_EXTRA_COLUMNS: tuple[tuple[str, str], ...] = (
 # 2 MB line limit would turn a 10 MB comment into a file error instead of a quarantine row.
 MAX_LINE_BYTES = 512 * 1024 * 1024
 MIN_LINE_BYTES = 2 * 1024 * 1024
+#: DuckDB's CSV errors that concern one row, which is then quarantined (an unterminated
+#: quote makes the rest of the file one bad row, kept whole in ``_raw_line``); any other
+#: error fails the file.
+ROW_ERRORS = ("TOO MANY COLUMNS", "MISSING COLUMNS", "UNQUOTED VALUE")
 #: Block size of the UTF-8 scan of text files (:func:`_check_utf8`).
 SCAN_BLOCK_BYTES = 128 * 1024
 
@@ -440,16 +444,17 @@ def _load_csv(
             )
         other = con.execute(
             f"""SELECT error_type FROM {rejects}
-            WHERE error_type NOT IN ('TOO MANY COLUMNS', 'MISSING COLUMNS') LIMIT 1"""
+            WHERE error_type NOT IN {ROW_ERRORS} LIMIT 1"""
         ).fetchone()
         if other is not None:
             raise UnreadableFileError(f"{source.name}: unreadable CSV ({other[0].lower()})")
-        # One reject row per bad field: keep one per line. `line` counts the header as 1,
-        # and empty lines too (which start the reject's `csv_line`); quoted line breaks not.
+        # One reject row per bad field: keep one per line, a quoting error before a field
+        # count (it causes it). `line` counts the header as 1, and empty lines too (which
+        # start the reject's `csv_line`); quoted line breaks not.
         con.execute(
             f"""CREATE TEMP TABLE _bt_ragged AS
             SELECT line - 1 AS rec,
-                   any_value(error_type) AS error_type,
+                   arg_min(error_type, error_type <> 'UNQUOTED VALUE') AS error_type,
                    ltrim(any_value(csv_line), chr(13) || chr(10)) AS csv_line
             FROM {rejects} GROUP BY line"""
         )
@@ -475,7 +480,8 @@ def _load_csv(
             f"""INSERT INTO {target}
             SELECT {null_cols}, {_sql_str(source.name)}, rec, now(),
                    CASE error_type WHEN 'TOO MANY COLUMNS' THEN 'row: too many fields'
-                        ELSE 'row: too few fields' END,
+                        WHEN 'MISSING COLUMNS' THEN 'row: too few fields'
+                        ELSE 'row: badly quoted field' END,
                    csv_line
             FROM _bt_ragged"""
         )
@@ -588,7 +594,7 @@ def _read_jsonl(
         )
         repeated = con.execute(
             "SELECT count(*) FROM _bt_json_keys WHERE len(k) <> "
-            "len(list_distinct(list_transform(k, lambda x: lower(trim(x)))))"
+            f"len(list_distinct(list_transform(k, lambda x: lower({trim_sql('x')}))))"
         ).fetchone()[0]
         if repeated:
             raise UnreadableFileError(f"{source.name}: a key is repeated within one object")

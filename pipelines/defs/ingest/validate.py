@@ -28,6 +28,7 @@ from pipelines.contract import (
     WAVES,
     Feed,
     interests,
+    trim_sql,
 )
 from pipelines.defs.ingest.read import UNCOMPRESSED
 
@@ -44,7 +45,8 @@ TS_CANONICAL = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|" + OFFSET_HH + r
 
 #: SQL macros shared by every feed's validation (created per connection, temporary).
 MACROS = rf"""
-CREATE OR REPLACE TEMP MACRO bt_blank(s) AS NULLIF(trim(s), '');
+CREATE OR REPLACE TEMP MACRO bt_trim(s) AS {trim_sql("s")};
+CREATE OR REPLACE TEMP MACRO bt_blank(s) AS NULLIF(bt_trim(s), '');
 CREATE OR REPLACE TEMP MACRO bt_berlin(ts) AS (
     -- Berlin wall time to an instant. ICU resolves a non-existent time (March) with the
     -- offset before the change, as the contract says; for a repeated time (October) it
@@ -73,29 +75,29 @@ CREATE OR REPLACE TEMP MACRO bt_ts(s) AS (
          THEN CASE WHEN ends_with(s, 'Z') OR substr(s, -6, 1) IN ('+', '-')
                    THEN TRY_CAST(s AS TIMESTAMPTZ)
                    ELSE bt_berlin(TRY_CAST(s AS TIMESTAMP)) END
-         ELSE bt_ts_text(NULLIF(upper(trim(s)), '')) END);
+         ELSE bt_ts_text(NULLIF(upper(bt_trim(s)), '')) END);
 CREATE OR REPLACE TEMP MACRO bt_day(ts) AS CAST(timezone('Europe/Berlin', ts) AS DATE);
 -- Dates, integers and booleans test the text as it usually comes (no spaces, one digit,
 -- lower-case true/false) first; such text reads the same trimmed, so the result is the
 -- general rule's, without trimming every value.
 CREATE OR REPLACE TEMP MACRO bt_date(s) AS (
     CASE WHEN regexp_full_match(s, '\d{{4}}-\d{{2}}-\d{{2}}') THEN TRY_CAST(s AS DATE)
-         WHEN regexp_full_match(trim(s), '\d{{4}}-\d{{2}}-\d{{2}}') THEN TRY_CAST(trim(s) AS DATE) END);
+         WHEN regexp_full_match(bt_trim(s), '\d{{4}}-\d{{2}}-\d{{2}}') THEN TRY_CAST(bt_trim(s) AS DATE) END);
 CREATE OR REPLACE TEMP MACRO bt_int(s) AS (
     CASE WHEN length(s) = 1 AND s BETWEEN '0' AND '9' THEN ascii(s) - 48
-         WHEN regexp_full_match(trim(s), '[+-]?[0-9]+') THEN TRY_CAST(trim(s) AS INTEGER) END);
+         WHEN regexp_full_match(bt_trim(s), '[+-]?[0-9]+') THEN TRY_CAST(bt_trim(s) AS INTEGER) END);
 CREATE OR REPLACE TEMP MACRO bt_bool(s) AS (
     CASE s WHEN 'true' THEN true WHEN 'false' THEN false ELSE
-    CASE lower(trim(s)) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true
+    CASE lower(bt_trim(s)) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true
                         WHEN 'false' THEN false WHEN '0' THEN false WHEN 'no' THEN false END END);
 -- Case is normalised for ASCII text only (strlen counts bytes, length characters): every
 -- enum value, code and slug is ASCII, and a letter that lower-cases to ASCII (Turkish
 -- dotted I, the Kelvin sign) is a look-alike, not a case variant, so it must not match.
 CREATE OR REPLACE TEMP MACRO bt_lower_ascii(t) AS
     CASE WHEN strlen(t) = length(t) THEN lower(t) ELSE t END;
-CREATE OR REPLACE TEMP MACRO bt_enum(s) AS bt_lower_ascii(trim(s));
+CREATE OR REPLACE TEMP MACRO bt_enum(s) AS bt_lower_ascii(bt_trim(s));
 CREATE OR REPLACE TEMP MACRO bt_list(s) AS
-    list_filter(list_transform(string_split(coalesce(s, ''), ';'), lambda x: trim(x)), lambda x: x <> '');
+    list_filter(list_transform(string_split(coalesce(s, ''), ';'), lambda x: bt_trim(x)), lambda x: x <> '');
 CREATE OR REPLACE TEMP MACRO bt_codes(s) AS list_transform(bt_list(s), lambda x: bt_lower_ascii(x));
 """
 
@@ -153,7 +155,7 @@ def _registrations(as_of: date) -> FeedSql:
         r.participant_id AS v_participant_id,
         bt_ts(r.registered_at) AS v_registered_at,
         {_enum('r."group"', GROUPS)} AS v_group,
-        trim(r.city) AS v_city,
+        bt_trim(r.city) AS v_city,
         bt_blank(r.district) AS v_district,
         bt_blank(r.postcode) AS v_postcode,
         bt_int(r.birth_year) AS v_birth_year,
@@ -185,7 +187,7 @@ def _registrations(as_of: date) -> FeedSql:
         ),
         _rule("v_city IS NULL OR v_city = ''", "city: required"),
         _rule(
-            "v_postcode IS NOT NULL AND NOT regexp_full_match(trim(v_postcode), '[0-9]{5}')",
+            "v_postcode IS NOT NULL AND NOT regexp_full_match(bt_trim(v_postcode), '[0-9]{5}')",
             "postcode: must be exactly 5 digits",
         ),
         _rule(
