@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 import reports.render
 from reports import RenderedReport, ReportInput, metrics_csv_rows, render_html, render_report
+from reports.labels import METRIC_LABELS
 
 VOID = {"meta", "br", "img", "hr", "link", "input", "col", "area", "base", "wbr", "source"}
 SVG_LEAVES = {"path", "rect", "line", "circle", "text", "tspan"}
@@ -251,3 +252,46 @@ def test_csv_neutralises_formulas_in_text_cells(tmp_path):
     negative = [r for r in rows if r["value"].startswith("-")]
     assert negative and all(not r["value"].startswith("'") for r in negative)
     assert reports.render.neutralise_formula("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+
+
+def _overflowing_cell_text(inp: ReportInput) -> list[str]:
+    """Text laid out beyond the right edge of its table cell in the PDF layout."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    document = HTML(string=render_html(inp)).render()
+    found = []
+    for page in document.pages:
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            if isinstance(box, boxes.TableCellBox):
+                right = box.content_box_x() + box.width
+                found += [
+                    text.text
+                    for text in box.descendants()
+                    if isinstance(text, boxes.TextBox)
+                    and text.position_x + text.width > right + 0.5
+                ]
+            else:
+                stack.extend(getattr(box, "children", []))
+    return found
+
+
+COUNTS = [m for m, label in METRIC_LABELS.items() if label.kind == "count"]
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_no_text_overflows_its_table_cell(language: str) -> None:
+    # Every header and figure fits its column, in both languages and with national-scale
+    # counts. (A fixed table layout, tried for speed, let German headers, "weniger als 5"
+    # and seven-digit counts run into the next column.)
+    inp = report_builders.german() if language == "de" else report_builders.english()
+    scaled = inp.metrics.with_columns(
+        pl.col("n") * 1000,
+        pl.when(pl.col("metric_id").is_in(COUNTS))
+        .then(pl.col("value") * 1000)
+        .otherwise(pl.col("value")),
+    )
+    for case in (inp, dataclasses.replace(inp, metrics=scaled)):
+        assert _overflowing_cell_text(case) == []
