@@ -133,6 +133,15 @@ def _required(col: str, parsed: str | None = None) -> str:
     return _rule(f"{parsed} IS NULL AND {blank}" if parsed else blank, f"{name}: required")
 
 
+def _required_enum(col: str, parsed: str, values: tuple[str, ...]) -> str:
+    """``column: required`` for an enum column: rows holding one of ``values`` skip the trimming."""
+    name = col.split(".")[-1].strip('"')
+    return _rule(
+        f"({parsed} IS NULL OR {parsed} NOT IN {_in(values)}) AND bt_blank({col}) IS NULL",
+        f"{name}: required",
+    )
+
+
 def _unparsable(col: str, parsed: str, reason: str) -> str:
     """``reason`` when the text is not blank but does not parse (cheap test first, as above)."""
     return _rule(f"{parsed} IS NULL AND bt_blank({col}) IS NOT NULL", reason)
@@ -145,6 +154,7 @@ class FeedSql:
     parsed: str  # select list producing typed columns (prefixed v_)
     rules: list[str]  # SQL expressions yielding a reason text or NULL
     joins: str = ""  # extra FROM clauses (lookups into core tables)
+    derived: str = ""  # columns computed once per raw row, for the joins and the rules
 
 
 def _registrations(as_of: date) -> FeedSql:
@@ -180,9 +190,9 @@ def _registrations(as_of: date) -> FeedSql:
             "r.registered_at", "v_registered_at", "registered_at: not an ISO 8601 timestamp"
         ),
         _rule("bt_day(v_registered_at) > $as_of", "registered_at: after BT_AS_OF"),
-        _required('r."group"'),
+        _required_enum('r."group"', "v_group", GROUPS),
         _rule(
-            f'bt_blank(r."group") IS NOT NULL AND v_group NOT IN {_in(GROUPS)}',
+            f'v_group NOT IN {_in(GROUPS)} AND bt_blank(r."group") IS NOT NULL',
             "group: not one of newcomer, local",
         ),
         _rule("v_city IS NULL OR v_city = ''", "city: required"),
@@ -191,7 +201,7 @@ def _registrations(as_of: date) -> FeedSql:
             "postcode: must be exactly 5 digits",
         ),
         _rule(
-            "bt_blank(r.birth_year) IS NOT NULL AND v_birth_year IS NULL",
+            "v_birth_year IS NULL AND bt_blank(r.birth_year) IS NOT NULL",
             "birth_year: not an integer",
         ),
         _rule(
@@ -219,7 +229,7 @@ def _registrations(as_of: date) -> FeedSql:
             "gender_preference: not one of any, same",
         ),
         _rule(
-            "bt_blank(r.arrival_year) IS NOT NULL AND v_arrival_year IS NULL",
+            "v_arrival_year IS NULL AND bt_blank(r.arrival_year) IS NOT NULL",
             "arrival_year: not an integer",
         ),
         _required("r.consent_research", "v_consent_research"),
@@ -280,7 +290,7 @@ def _feedback() -> FeedSql:
         bt_blank(r.feedback_id) AS v_feedback_id,
         r.participant_id AS v_participant_id,
         {_enum("r.event_kind", EVENT_KINDS)} AS v_event_kind,
-        bt_blank(r.match_id) AS v_match_id,
+        r._match_id AS v_match_id,
         bt_blank(r.event_id) AS v_event_id,
         bt_date(r.event_date) AS v_event_date,
         bt_bool(r.attended) AS v_attended,
@@ -297,7 +307,7 @@ def _feedback() -> FeedSql:
     joins = """
         LEFT JOIN core.participants p ON p.participant_id = r.participant_id
         LEFT JOIN (SELECT match_id, newcomer_id, local_id, bt_day(matched_at) AS m_day
-                   FROM core.matches) m ON m.match_id = bt_blank(r.match_id)"""
+                   FROM core.matches) m ON m.match_id = r._match_id"""
     rules = [
         _rule("v_feedback_id IS NULL", "feedback_id: required"),
         _rule("r.participant_id IS NULL OR r.participant_id = ''", "participant_id: required"),
@@ -305,9 +315,9 @@ def _feedback() -> FeedSql:
             "r.participant_id <> '' AND NOT p_registered",
             "participant_id: not a registered participant",
         ),
-        _required("r.event_kind"),
+        _required_enum("r.event_kind", "v_event_kind", EVENT_KINDS),
         _rule(
-            f"bt_blank(r.event_kind) IS NOT NULL AND v_event_kind NOT IN {_in(EVENT_KINDS)}",
+            f"v_event_kind NOT IN {_in(EVENT_KINDS)} AND bt_blank(r.event_kind) IS NOT NULL",
             "event_kind: not one of tandem_meeting, group_event",
         ),
         _rule(
@@ -340,7 +350,7 @@ def _feedback() -> FeedSql:
         _required("r.attended", "v_attended"),
         _unparsable("r.attended", "v_attended", "attended: not a boolean (true/false/1/0/yes/no)"),
         _rule(
-            "bt_blank(r.rating) IS NOT NULL AND (v_rating IS NULL OR v_rating NOT BETWEEN 1 AND 5)",
+            "v_rating NOT BETWEEN 1 AND 5 OR (v_rating IS NULL AND bt_blank(r.rating) IS NOT NULL)",
             "rating: not an integer 1-5",
         ),
         _unparsable(
@@ -349,15 +359,16 @@ def _feedback() -> FeedSql:
             "would_meet_again: not a boolean (true/false/1/0/yes/no)",
         ),
         _rule(
-            "bt_blank(r.new_contacts_other_group) IS NOT NULL AND "
-            "(v_new_contacts_other_group IS NULL OR v_new_contacts_other_group NOT BETWEEN 0 AND 50)",
+            "v_new_contacts_other_group NOT BETWEEN 0 AND 50 OR "
+            "(v_new_contacts_other_group IS NULL AND bt_blank(r.new_contacts_other_group) IS NOT NULL)",
             "new_contacts_other_group: not an integer 0-50",
         ),
         _rule("length(v_comment) > 2000", "comment: longer than 2000 characters"),
         _required("r.submitted_at", "v_submitted_at"),
         _unparsable("r.submitted_at", "v_submitted_at", "submitted_at: not an ISO 8601 timestamp"),
     ]
-    return FeedSql(parsed, rules, joins)
+    # The trimmed match id is computed once: the match look-up and the rules both use it.
+    return FeedSql(parsed, rules, joins, derived="bt_blank(match_id) AS _match_id")
 
 
 def _surveys() -> FeedSql:
@@ -375,9 +386,9 @@ def _surveys() -> FeedSql:
             "r.participant_id <> '' AND NOT p_registered",
             "participant_id: not a registered participant",
         ),
-        _required("r.wave"),
+        _required_enum("r.wave", "v_wave", WAVES),
         _rule(
-            f"bt_blank(r.wave) IS NOT NULL AND v_wave NOT IN {_in(WAVES)}",
+            f"v_wave NOT IN {_in(WAVES)} AND bt_blank(r.wave) IS NOT NULL",
             "wave: not one of baseline, followup_3m, followup_12m",
         ),
         _required("r.answered_at", "v_answered_at"),
@@ -386,7 +397,8 @@ def _surveys() -> FeedSql:
     for col, (lo, hi) in SURVEY_ITEMS.items():
         rules.append(
             _rule(
-                f"bt_blank(r.{col}) IS NOT NULL AND (v_{col} IS NULL OR v_{col} NOT BETWEEN {lo} AND {hi})",
+                f"v_{col} NOT BETWEEN {lo} AND {hi} "
+                f"OR (v_{col} IS NULL AND bt_blank(r.{col}) IS NOT NULL)",
                 f"{col}: not an integer {lo}-{hi}",
             )
         )
@@ -558,7 +570,11 @@ def validate_feed(
     pass_sql = f"""WITH parsed AS (
             SELECT {contract_cols}, r._source_file, r._source_row, r._parse_error,
                    {recipe.parsed}
-            FROM raw.{feed.name} r {recipe.joins}
+            FROM {
+        f"(SELECT *, {recipe.derived} FROM raw.{feed.name})"
+        if recipe.derived
+        else f"raw.{feed.name}"
+    } r {recipe.joins}
             {"WHERE r._source_file IN (SELECT file_name FROM _bt_file_order)" if increment else ""}
         )
         SELECT {", ".join(typed_cols)}, r._source_file, r._source_row,
