@@ -366,9 +366,9 @@ def _uniform_newlines(source: SourceFile, folder: Path) -> Path:
     """A copy of a CSV file in ``folder`` whose records all end in LF, every field as it was.
 
     Python's reader splits records as RFC 4180 does (a quoted line break stays in its
-    field) whatever line ends they have; with ``strict`` it fails on bad quoting, as
-    DuckDB's strict reader does. Records keep their number of fields and empty lines stay
-    empty lines, so ragged rows and row numbers come out as from the original.
+    field) whatever line ends they have. Records keep their number of fields and empty
+    lines stay empty lines, so ragged rows and row numbers come out as from the original.
+    Bad quoting, which it could only guess at (``strict``), fails such a file naming it.
     """
     csv.field_size_limit(MAX_LINE_BYTES)
     copy = folder / "uniform_newlines.csv"
