@@ -148,7 +148,9 @@ def trim_sql(expr: str, also: str = "") -> str:
     22 M ids), so it only runs on text that starts or ends with one of them (0.9 s); not on
     empty text, which every set "contains".
     """
-    chars = " || ".join(f"chr({ord(c)})" for c in WHITESPACE + also)
+    # One literal (its control characters written as they are), not a chain of chr():
+    # macros repeat this expression many times, and DuckDB plans every copy.
+    chars = "'" + (WHITESPACE + also).replace("'", "''") + "'"
     edge = f"contains({chars}, left({expr}, 1)) OR contains({chars}, right({expr}, 1))"
     return f"CASE WHEN {expr} <> '' AND ({edge}) THEN trim({expr}, {chars}) ELSE {expr} END"
 
