@@ -317,16 +317,22 @@ def _scanned(source: SourceFile, ahead: Future[TextScan] | None) -> TextScan:
     return ahead.result() if ahead is not None else _check_utf8(source)
 
 
-def _empty_records(source: SourceFile) -> list[int]:
-    """The numbers (header = 1) of the empty records of a CSV file, as DuckDB counts lines.
-
-    Python's reader splits records as DuckDB's does (quotes may hold line breaks) and
-    yields an empty list for an empty line. Only run for a file with ragged rows and an
-    empty physical line, so its cost (under a second per million rows) is rare.
+def _csv_records(source: SourceFile, *, strict: bool = False) -> Iterator[list[str]]:
+    """The records of a CSV file (header first) by Python's reader, which splits them as
+    DuckDB's does (quotes may hold line breaks) and yields an empty list for an empty line.
     """
     csv.field_size_limit(MAX_LINE_BYTES)  # a 10 MB comment is a value, not an error
     with source.path.open(newline="", encoding="utf-8-sig") as fh:
-        return [k for k, record in enumerate(csv.reader(fh), start=1) if not record]
+        yield from csv.reader(fh, strict=strict)
+
+
+def _empty_records(source: SourceFile) -> list[int]:
+    """The numbers (header = 1) of the empty records of a CSV file, as DuckDB counts lines.
+
+    Only run for a file with ragged rows and an empty physical line, so its cost (under a
+    second per million rows) is rare.
+    """
+    return [k for k, record in enumerate(_csv_records(source), start=1) if not record]
 
 
 def _renumber_after_empty_lines(con: duckdb.DuckDBPyConnection, source: SourceFile) -> None:
@@ -354,12 +360,13 @@ def _read_csv(
 ) -> int:
     names = _check_columns(source, feed, _csv_header(source))
     scanned = _scanned(source, ahead)
+    if not scanned.mixed_newlines:
+        return _load_csv(con, source, feed, target, scanned, names, source.path)
+    # DuckDB's strict reader fails a file whose records end in both CRLF and LF (which the
+    # contract reads transparently): read such a file from a copy whose records all end in LF.
     with tempfile.TemporaryDirectory(prefix="bt-csv-") as scratch:
-        # DuckDB's strict reader fails a file whose records end in both CRLF and LF
-        # (which the contract reads transparently): read such a file from a copy whose
-        # records all end in LF.
-        path = _uniform_newlines(source, Path(scratch)) if scanned.mixed_newlines else source.path
-        return _load_csv(con, source, feed, target, scanned, names, path)
+        copy = _uniform_newlines(source, Path(scratch))
+        return _load_csv(con, source, feed, target, scanned, names, copy)
 
 
 def _uniform_newlines(source: SourceFile, folder: Path) -> Path:
@@ -370,15 +377,11 @@ def _uniform_newlines(source: SourceFile, folder: Path) -> Path:
     lines stay empty lines, so ragged rows and row numbers come out as from the original.
     Bad quoting, which it could only guess at (``strict``), fails such a file naming it.
     """
-    csv.field_size_limit(MAX_LINE_BYTES)
     copy = folder / "uniform_newlines.csv"
-    with (
-        source.path.open(newline="", encoding="utf-8-sig") as original,
-        copy.open("w", newline="", encoding="utf-8") as out,
-    ):
+    with copy.open("w", newline="", encoding="utf-8") as out:
         try:
             out.writelines(
-                f"{_csv_record(fields)}\n" for fields in csv.reader(original, strict=True)
+                f"{_csv_record(fields)}\n" for fields in _csv_records(source, strict=True)
             )
         except csv.Error as exc:
             raise UnreadableFileError(f"{source.name}: unreadable CSV (bad quoting)") from exc
